@@ -1,0 +1,89 @@
+/* ---
+description: NPS device presses, typed and de-duplicated, with site and service area; rejects go to quarantine.
+deps: [raw.nps_feedback, staging.ref_nps_experience_points, staging.ref_nps_surveys]
+materialize: partitions
+quarantine: true
+columns:
+  feedback_id: The export's id of the press.
+  local_time: Press time, Helsinki wall-clock.
+  local_date: Helsinki calendar day of the press.
+  experience_point_id: Device id.
+  site: Site of the device (reference data).
+  service_area: KIR, KULP, LIIKU or NUP (reference data).
+  survey_id: Survey shown on the device.
+  is_nps_survey: The survey asks the 0-10 recommendation question.
+  button_index: Button pressed, 0-10 on NPS surveys.
+  is_misuse: The device flagged the press as misuse; NPS excludes it.
+  _reject_reason: Why the row was rejected (quarantine only).
+--- */
+WITH src AS (
+    SELECT *
+    FROM raw.nps_feedback
+    WHERE _partition_date BETWEEN $partition_start AND $partition_end
+),
+typed AS (
+    SELECT
+        nullif(trim(s.feedbackId), '') AS feedback_id,
+        coalesce(try_strptime(s.localTime, '%Y-%m-%dT%H:%M:%S'),
+                 try_strptime(s.localTime, '%Y-%m-%d %H:%M:%S')) AS local_time,
+        nullif(trim(s.experiencePointId), '') AS experience_point_id,
+        nullif(trim(s.surveyId), '') AS survey_id,
+        try_cast(s.buttonIndex AS INTEGER) AS button_index,
+        CASE lower(trim(s.misuse)) WHEN 'true' THEN true WHEN 'false' THEN false
+             WHEN '1' THEN true WHEN '0' THEN false END AS is_misuse,
+        s.ui,
+        s.smileyType AS smiley_type,
+        s.localTime AS _raw_local_time,
+        s.buttonIndex AS _raw_button_index,
+        s.misuse AS _raw_misuse,
+        s._source_file, s._record_index, s._row_hash, s._partition_date
+    FROM src s
+),
+joined AS (
+    SELECT
+        t.*,
+        ep.site::VARCHAR AS site,
+        ep.service_area::VARCHAR AS service_area,
+        ep.experience_point_id IS NOT NULL AS _known_point,
+        sv.survey_id IS NOT NULL AS _known_survey,
+        coalesce(lower(sv.is_nps::VARCHAR) IN ('true', '1', 'yes'), false) AS is_nps_survey,
+        -- Presses of the same id: the first in file order is kept, later ones are duplicates.
+        row_number() OVER (PARTITION BY t.feedback_id ORDER BY t._source_file, t._record_index) AS _nth,
+        first_value(t._row_hash) OVER (PARTITION BY t.feedback_id ORDER BY t._source_file, t._record_index) AS _first_hash
+    FROM typed t
+    LEFT JOIN staging.ref_nps_experience_points ep
+        ON ep.experience_point_id::VARCHAR = t.experience_point_id
+    LEFT JOIN staging.ref_nps_surveys sv
+        ON sv.survey_id::VARCHAR = t.survey_id
+)
+SELECT
+    feedback_id,
+    local_time,
+    local_time::DATE AS local_date,
+    experience_point_id,
+    site,
+    service_area,
+    survey_id,
+    is_nps_survey,
+    button_index,
+    is_misuse,
+    ui,
+    smiley_type,
+    _source_file,
+    _record_index,
+    _row_hash,
+    _partition_date,
+    CASE
+        WHEN feedback_id IS NULL THEN 'feedbackId: missing'
+        WHEN local_time IS NULL THEN 'localTime: not a timestamp: ' || coalesce(_raw_local_time, 'NULL')
+        WHEN local_time::DATE <> _partition_date THEN 'localTime: ' || _raw_local_time || ' is outside the period of its file'
+        WHEN NOT _known_point THEN 'experiencePointId: unknown device ' || experience_point_id
+        WHEN NOT _known_survey THEN 'surveyId: unknown survey ' || coalesce(survey_id, 'NULL')
+        WHEN button_index IS NULL THEN 'buttonIndex: not an integer: ' || coalesce(_raw_button_index, 'NULL')
+        WHEN is_nps_survey AND button_index NOT BETWEEN 0 AND 10 THEN 'buttonIndex: ' || button_index || ' outside 0-10 on an NPS survey'
+        WHEN NOT is_nps_survey AND button_index NOT BETWEEN 0 AND 3 THEN 'buttonIndex: ' || button_index || ' outside 0-3 on a smiley survey'
+        WHEN is_misuse IS NULL THEN 'misuse: not true/false: ' || coalesce(_raw_misuse, 'NULL')
+        WHEN _nth > 1 AND _row_hash = _first_hash THEN 'duplicate: identical to an earlier record of feedbackId ' || feedback_id
+        WHEN _nth > 1 THEN 'duplicate: feedbackId ' || feedback_id || ' seen earlier with different content'
+    END AS _reject_reason
+FROM joined

@@ -1,0 +1,1 @@
+"""kuva-pipeline: KUVA scorecards as a Dagster pipeline over a DuckDB warehouse."""

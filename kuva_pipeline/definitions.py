@@ -1,0 +1,18 @@
+"""The Dagster code location: every asset, check, job, schedule, sensor and resource."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from kuva_pipeline.defs.raw import raw_assets
+from kuva_pipeline.defs.reference import reference_assets
+from kuva_pipeline.resources import default_resources
+from kuva_pipeline.sqlmodels import model_assets
+
+
+def build_definitions() -> dg.Definitions:
+    assets = [*raw_assets, *reference_assets, *model_assets()]
+    return dg.Definitions(assets=assets, resources=default_resources())
+
+
+defs = build_definitions()

@@ -1,0 +1,1 @@
+"""The Dagster definitions, by layer: raw loaders, reference data, SQL models, catalog and scorecard."""

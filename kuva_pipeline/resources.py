@@ -1,0 +1,108 @@
+"""Dagster resources: the DuckDB warehouse, the landing zone and the catalog.
+
+The warehouse resource opens short-lived connections and always closes them in
+`finally`: DuckDB allows one writing process, so a connection left open by a
+failed step would lock out every later writer. Nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from pydantic import Field
+
+from kuva_pipeline import settings
+
+SCHEMAS: tuple[str, ...] = ("raw", "staging", "quarantine", "meters", "marts", "quality", "bi")
+
+LOCK_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+"""Backoff while another process holds the write lock (a concurrent run, a reader)."""
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set lock" in text)
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The embedded DuckDB warehouse file (schemas raw, staging, quarantine, meters, marts, quality, bi)."""
+
+    path: str = Field(description="Path of the DuckDB file; relative paths start at the project root.")
+
+    @property
+    def file(self) -> Path:
+        return settings.resolve(self.path)
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one unit of work, closed however the work ends.
+
+        A write lock held by another process is a transient condition: retry
+        with backoff, then fail with a message that says what holds the file.
+        """
+        file = self.file
+        if not read_only:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        con = None
+        for attempt, delay in enumerate((*LOCK_RETRY_SECONDS, None)):
+            try:
+                con = duckdb.connect(str(file), read_only=read_only)
+                break
+            except duckdb.IOException as exc:
+                if delay is None or not _is_lock_error(exc):
+                    raise RuntimeError(
+                        f"cannot open the warehouse {file} after {attempt + 1} attempts: {exc}. "
+                        "Another process holds the write lock; BI tools must read the published "
+                        "snapshot, never the live file."
+                    ) from exc
+                time.sleep(delay)
+        assert con is not None
+        try:
+            if not read_only:
+                for schema in SCHEMAS:
+                    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            yield con
+        finally:
+            con.close()
+
+
+class LandingResource(dg.ConfigurableResource):
+    """The landing zone where source exports are dropped, and the reference data beside it."""
+
+    root: str = Field(description="Landing folder: one sub-folder per source.")
+    reference_root: str = Field(description="Reference data folder (devices, surveys, spaces, event rules).")
+
+    @property
+    def landing(self) -> Path:
+        return settings.resolve(self.root)
+
+    @property
+    def reference(self) -> Path:
+        return settings.resolve(self.reference_root)
+
+
+class CatalogResource(dg.ConfigurableResource):
+    """The scorecard catalog: one YAML file per scorecard."""
+
+    directory: str = Field(description="Folder of the catalog YAML files.")
+
+    @property
+    def path(self) -> Path:
+        return settings.resolve(self.directory)
+
+
+def default_resources() -> dict[str, dg.ConfigurableResource]:
+    """Resources for the code location, from the environment or fresh-clone defaults."""
+    return {
+        "warehouse": WarehouseResource(path=settings.resource_value("KUVA_WAREHOUSE_PATH")),
+        "landing": LandingResource(
+            root=settings.resource_value("KUVA_LANDING_DIR"),
+            reference_root=settings.resource_value("KUVA_REFERENCE_DIR"),
+        ),
+        "catalog": CatalogResource(directory=settings.resource_value("KUVA_CATALOG_DIR")),
+    }
