@@ -10,9 +10,19 @@ from kuva_pipeline.resources import default_resources
 from kuva_pipeline.sqlmodels import model_assets
 
 
-def build_definitions() -> dg.Definitions:
+def build_definitions(
+    resources: dict[str, object] | None = None,
+    loggers: dict[str, dg.LoggerDefinition] | None = None,
+    jobs: list[dg.UnresolvedAssetJobDefinition] | None = None,
+) -> dg.Definitions:
+    """The definitions; tests and the CLI pass their own resources, loggers or jobs."""
     assets = [*raw_assets, *reference_assets, *model_assets()]
-    return dg.Definitions(assets=assets, resources=default_resources())
+    return dg.Definitions(
+        assets=assets,
+        resources={**default_resources(), **(resources or {})},
+        loggers=loggers,
+        jobs=jobs,
+    )
 
 
 defs = build_definitions()

@@ -1,0 +1,175 @@
+"""The `kuva` command: refresh the warehouse, show the scorecard, validate the catalog, make sample data.
+
+Runs go through the project's Dagster instance (`dagster_home/` unless
+DAGSTER_HOME is set), so a refresh started here shows up in the UI's run
+history like one started there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from kuva_pipeline import settings
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+def _quiet_warnings() -> None:
+    # Dagster flags beta parameters (backfill policies) on every import; the
+    # command line is for people reading results, not library notices.
+    warnings.filterwarnings("ignore", category=Warning, module=r"dagster.*")
+    warnings.filterwarnings("ignore", message=r".*is currently in beta.*")
+    warnings.filterwarnings("ignore", message=r".*is (deprecated|experimental|a preview).*")
+
+
+def _use_project_instance() -> Path:
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.PROJECT_ROOT / "dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def yesterday_in_helsinki() -> date:
+    return datetime.now(HELSINKI).date() - timedelta(days=1)
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2021-12-31") from exc
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=False, highlight=False)
+
+
+# ---------------------------------------------------------------- refresh
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from kuva_pipeline.runner import RefreshError, run_refresh
+
+    console = _console()
+    start = args.date_from or date.fromisoformat(
+        __import__("kuva_pipeline.partitions", fromlist=["FIRST_DAY"]).FIRST_DAY
+    )
+    end = args.date_to or yesterday_in_helsinki()
+    if end < start:
+        console.print(f"[red]--to {end} is before --from {start}[/red]")
+        return 2
+    home = _use_project_instance()
+    console.print(
+        f"Refreshing partitions {start} .. {end} into {settings.path_setting('KUVA_WAREHOUSE_PATH')}"
+        f"  (Dagster instance: {home})"
+    )
+    try:
+        result = run_refresh(start, end, selection=args.select, console=console)
+    except RefreshError as exc:
+        console.print(f"[bold red]Refresh failed[/bold red]: {exc}")
+        return 1
+    console.print(
+        f"[green]Refresh finished[/green]: {result.steps_succeeded} steps in "
+        f"{result.seconds:.1f} s (run {result.run_id[:8]})"
+    )
+    if args.no_scorecard:
+        return 0
+    return _print_scorecard(console, year=args.year, as_of=None, lang=args.lang)
+
+
+# -------------------------------------------------------------- scorecard
+
+
+def _print_scorecard(console, year: int | None, as_of: date | None, lang: str) -> int:
+    from kuva_pipeline.report import ScorecardUnavailable, render_scorecard
+
+    try:
+        render_scorecard(console, year=year, as_of=as_of, lang=lang)
+    except ScorecardUnavailable as exc:
+        console.print(f"[yellow]{exc}[/yellow]")
+        return 1
+    return 0
+
+
+def cmd_scorecard(args: argparse.Namespace) -> int:
+    return _print_scorecard(_console(), year=args.year, as_of=args.as_of, lang=args.lang)
+
+
+# ---------------------------------------------------------------- the UI
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    home = _use_project_instance()
+    cmd = [
+        str(Path(sys.executable).with_name("dagster")),
+        "dev",
+        "-w",
+        str(settings.PROJECT_ROOT / "workspace.yaml"),
+        "-p",
+        str(args.port),
+    ]
+    print(f"DAGSTER_HOME={home}; starting: {' '.join(cmd)}")
+    os.chdir(settings.PROJECT_ROOT)
+    os.execv(cmd[0], cmd)
+    return 0  # pragma: no cover
+
+
+# ------------------------------------------------------------------ main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kuva",
+        description="KUVA scorecard pipeline: refresh the warehouse and read the scorecards.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "refresh",
+        help="materialize every asset in-process, then print the scorecard",
+        description="Materialize every asset (feeds over a range of daily partitions, in one "
+        "run), showing progress, then print the scorecard.",
+    )
+    p.add_argument("--from", dest="date_from", type=_parse_date, help="first day (default 2019-01-01)")
+    p.add_argument("--to", dest="date_to", type=_parse_date, help="last day (default yesterday, Helsinki)")
+    p.add_argument(
+        "--select",
+        help="Dagster asset selection, e.g. 'key:raw/nps_feedback+' (default: everything)",
+    )
+    p.add_argument("--year", type=int, help="scorecard year to print (default: all)")
+    p.add_argument("--lang", choices=["fi", "en"], default="en")
+    p.add_argument("--no-scorecard", action="store_true", help="do not print the scorecard")
+    p.set_defaults(func=cmd_refresh)
+
+    p = sub.add_parser("scorecard", help="print the scored scorecard from the warehouse")
+    p.add_argument("--year", type=int, help="scorecard year (default: all)")
+    p.add_argument("--as-of", type=_parse_date, help="recompute as known on this day")
+    p.add_argument("--lang", choices=["fi", "en"], default="en")
+    p.set_defaults(func=cmd_scorecard)
+
+    p = sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this project")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(func=cmd_ui)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _quiet_warnings()
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Shared fixtures: a temporary warehouse, the small fixture landing zone, and a run helper."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from kuva_pipeline.resources import CatalogResource, LandingResource, WarehouseResource
+from kuva_pipeline.runner import partition_range_tags
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+warnings.filterwarnings("ignore", message=r".*is currently in beta.*")
+
+
+@pytest.fixture
+def warehouse_path(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse" / "kuva.duckdb"
+
+
+@pytest.fixture
+def fixture_resources(warehouse_path: Path) -> dict[str, object]:
+    return {
+        "warehouse": WarehouseResource(path=str(warehouse_path)),
+        "landing": LandingResource(
+            root=str(FIXTURES / "landing"), reference_root=str(FIXTURES / "reference")
+        ),
+        "catalog": CatalogResource(directory=str(ROOT / "data" / "catalog")),
+    }
+
+
+def materialize_range(
+    resources: dict[str, object],
+    start: date,
+    end: date,
+    selection: str | None = None,
+    raise_on_error: bool = True,
+) -> dg.ExecuteInProcessResult:
+    """Materialize the project's assets (or a selection) over a partition range, in one run."""
+    from kuva_pipeline.definitions import build_definitions
+
+    defs = build_definitions(resources=resources)
+    assets = list(defs.assets)
+    return dg.materialize(
+        assets,
+        resources=resources,
+        tags=partition_range_tags(start, end),
+        selection=selection,
+        raise_on_error=raise_on_error,
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_user_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read or write the developer's own warehouse or instance."""
+    for name in list(os.environ):
+        if name.startswith("KUVA_"):
+            monkeypatch.delenv(name, raising=False)
