@@ -51,7 +51,8 @@ def _parse_date(text: str) -> date:
 def _console():
     from rich.console import Console
 
-    return Console(stderr=False, highlight=False)
+    # Piped output (CI logs, `| less`) gets a wide table instead of rich's 80 columns.
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 # ---------------------------------------------------------------- refresh
@@ -103,6 +104,19 @@ def _print_scorecard(console, year: int | None, as_of: date | None, lang: str) -
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
     return _print_scorecard(_console(), year=args.year, as_of=args.as_of, lang=args.lang)
+
+
+# --------------------------------------------------------------- catalog
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    from kuva_pipeline.catalog.loader import export_json_schema, validate_command
+
+    if args.action == "validate":
+        return validate_command(args.dir)
+    path = export_json_schema(args.path)
+    print(f"wrote {path}")
+    return 0
 
 
 # ---------------------------------------------------------------- the UI
@@ -157,6 +171,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["fi", "en"], default="en")
     p.set_defaults(func=cmd_scorecard)
 
+    p = sub.add_parser("catalog", help="validate the scorecard catalog or export its JSON Schema")
+    catalog_sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    v = catalog_sub.add_parser("validate", help="validate every catalog file; list every problem")
+    v.add_argument("dir", nargs="?", help="catalog folder (default data/catalog or KUVA_CATALOG_DIR)")
+    e = catalog_sub.add_parser("schema", help="write the JSON Schema editors use for the YAML")
+    e.add_argument("path", nargs="?", help="output path (default data/catalog/catalog.schema.json)")
+    p.set_defaults(func=cmd_catalog)
+
+    # `kuva sample` is dispatched in main() before parsing; listed here for --help.
+    sub.add_parser(
+        "sample",
+        help="generate deterministic sample landing files (--seed N --scale tiny|small|city)",
+    )
+
     p = sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this project")
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_ui)
@@ -166,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     _quiet_warnings()
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sample"]:
+        # The generator has its own options (and --help); hand them over untouched.
+        from kuva_pipeline.sample import main as sample_main
+
+        return int(sample_main(argv[1:]) or 0)
     parser = build_parser()
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)

@@ -17,9 +17,26 @@ def table_metadata(
     descriptions: dict[str, str] | None = None,
     where: str | None = None,
     preview_exclude: tuple[str, ...] = (),
+    lean: bool = False,
 ) -> dict[str, object]:
-    """Row count, schema and a Markdown preview of `table` (optionally of the rows `where` selects)."""
+    """Row count, schema and a Markdown preview of `table` (optionally of the rows `where` selects).
+
+    `lean` keeps only the counts: a run over a range of daily partitions
+    records one materialization per day, and copying the schema and preview
+    onto each of thousands of days would only bloat the event log (the schema
+    is also on the asset definition).
+    """
     descriptions = descriptions or {}
+    if lean:
+        total = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        meta: dict[str, object] = {
+            "dagster/row_count": dg.MetadataValue.int(int(total)),
+            "dagster/table_name": dg.MetadataValue.text(table),
+        }
+        if where:
+            selected = con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
+            meta["rows_in_partitions"] = dg.MetadataValue.int(int(selected))
+        return meta
     schema_name, _, table_name = table.partition(".")
     columns = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
@@ -50,3 +67,14 @@ def table_metadata(
     if where:
         meta["rows_in_partitions"] = dg.MetadataValue.int(int(selected))
     return meta
+
+
+def column_schema(columns: dict[str, str], types: dict[str, str] | None = None) -> dg.TableSchema:
+    """A definition-time column schema from column descriptions (and types where known)."""
+    types = types or {}
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=name, type=types.get(name, "see materialization"), description=desc)
+            for name, desc in columns.items()
+        ]
+    )

@@ -1,4 +1,13 @@
-"""The daily partitions of the feeds: Helsinki calendar days from 2019-01-01."""
+"""The partitions of the feeds: Helsinki calendar months from January 2019.
+
+Rows still belong to Helsinki days (`_partition_date`), and a rerun replaces
+exactly the days of its months. The Dagster partition is a month rather than a
+day because Dagster records every partition of a run as its own events: a
+full refresh over daily partitions wrote about 17,000 events (190 MB of event
+log) per source and took minutes of bookkeeping for seconds of DuckDB work,
+while a month of landing files reloads in well under a second. See the
+README's design notes for the measurements.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +18,23 @@ import dagster as dg
 HELSINKI = "Europe/Helsinki"
 FIRST_DAY = "2019-01-01"
 
-daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=FIRST_DAY, timezone=HELSINKI, fmt="%Y-%m-%d"
+feed_partitions = dg.MonthlyPartitionsDefinition(
+    start_date=FIRST_DAY,
+    timezone=HELSINKI,
+    # The running month is a partition too, so the nightly run can refresh it.
+    end_offset=1,
 )
 
 
 def partition_dates(context: dg.AssetExecutionContext) -> tuple[date, date]:
-    """The inclusive range of Helsinki days the run covers (one day or a backfill range)."""
+    """The inclusive range of Helsinki days the run covers (one month or a backfill range)."""
     window = context.partition_time_window
     return window.start.date(), (window.end - timedelta(days=1)).date()
+
+
+def month_key(day: date) -> str:
+    """The partition key of the month holding `day`."""
+    return day.replace(day=1).isoformat()
 
 
 def parse_day(text: str) -> date:

@@ -29,8 +29,9 @@ class ScorecardUnavailable(RuntimeError):
 def _fmt(value, digits: int = 1) -> str:
     if value is None:
         return "–"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}".replace(",", " ") if abs(value) >= 1000 else f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    if isinstance(value, int | float):
+        text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.{digits}f}"
+        return text.replace(",", "\u202f")  # thin space groups thousands, as in Finnish
     return str(value)
 
 
@@ -99,7 +100,10 @@ def render_scorecard(console, year: int | None = None, as_of: date | None = None
         title = f"{card}  ({first['year']}, as of {first['as_of']})"
         table = Table(title=title, title_justify="left", show_lines=False, expand=False)
         for i, h in enumerate(heads):
-            table.add_column(h, justify="right" if 2 <= i <= 5 else "left", overflow="fold")
+            if i == 0:
+                table.add_column(h, overflow="fold", min_width=28, max_width=48)
+            else:
+                table.add_column(h, justify="right" if 2 <= i <= 5 else "left", no_wrap=True)
         for r in card_rows:
             name = r["meter_name_fi"] if lang == "fi" else r["meter_name_en"]
             status_label = r["status_fi"] if lang == "fi" else r["status"].replace("_", " ")

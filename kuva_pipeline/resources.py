@@ -16,7 +16,7 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from kuva_pipeline import settings
+from kuva_pipeline import settings, sqlmacros
 
 SCHEMAS: tuple[str, ...] = ("raw", "staging", "quarantine", "meters", "marts", "quality", "bi")
 
@@ -66,6 +66,9 @@ class WarehouseResource(dg.ConfigurableResource):
             if not read_only:
                 for schema in SCHEMAS:
                     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            # A time written without an offset in a Finnish export is Helsinki time.
+            con.execute("SET TimeZone = 'Europe/Helsinki'")
+            sqlmacros.install(con)
             yield con
         finally:
             con.close()

@@ -57,8 +57,22 @@ def progress_logger_def(callback) -> dg.LoggerDefinition:
     return _progress
 
 
+def with_siblings(selection: str | None) -> dg.AssetSelection:
+    """The selection plus the other outputs of any multi-asset it touches.
+
+    A staging model and its quarantine table are written together, so picking
+    one picks both.
+    """
+    if not selection:
+        return dg.AssetSelection.all()
+    return dg.AssetSelection.from_string(selection).required_multi_asset_neighbors()
+
+
 def partition_range_tags(start: date, end: date) -> dict[str, str]:
-    return {RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()}
+    """Run tags selecting the feed partitions (months) that hold the days start..end."""
+    from kuva_pipeline.partitions import month_key
+
+    return {RANGE_START_TAG: month_key(start), RANGE_END_TAG: month_key(end)}
 
 
 def run_refresh(
@@ -104,7 +118,7 @@ def run_refresh(
     defs = build_definitions(
         resources=resources,
         loggers={"progress": progress_logger_def(on_event)},
-        jobs=[dg.define_asset_job(job_name, selection=selection or "*")],
+        jobs=[dg.define_asset_job(job_name, selection=with_siblings(selection))],
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

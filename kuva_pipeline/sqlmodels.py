@@ -33,8 +33,8 @@ import dagster as dg
 import duckdb
 import yaml
 
-from kuva_pipeline.metadata import table_metadata
-from kuva_pipeline.partitions import daily_partitions, partition_dates
+from kuva_pipeline.metadata import column_schema, table_metadata
+from kuva_pipeline.partitions import feed_partitions, partition_dates
 from kuva_pipeline.resources import WarehouseResource
 from kuva_pipeline.settings import PROJECT_ROOT
 
@@ -194,8 +194,13 @@ def build_model_asset(model: SqlModel) -> dg.AssetsDefinition:
         "code_version": model.code_version,
         "tags": model.tags,
     }
-    partitions = daily_partitions if model.partitioned else None
-    specs = [dg.AssetSpec(model.key, description=model.description, **common)]
+    partitions = feed_partitions if model.partitioned else None
+    definition_meta = {"dagster/table_name": model.table}
+    if model.columns:
+        definition_meta["dagster/column_schema"] = column_schema(model.columns)
+    specs = [
+        dg.AssetSpec(model.key, description=model.description, metadata=definition_meta, **common)
+    ]
     if model.quarantine:
         specs.append(
             dg.AssetSpec(
@@ -224,10 +229,11 @@ def build_model_asset(model: SqlModel) -> dg.AssetsDefinition:
                     f"{model.table} {start}..{end}: "
                     + ", ".join(f"{t} {n} rows" for t, n in counts.items())
                 )
+                lean = start != end
                 yield dg.MaterializeResult(
                     asset_key=model.key,
                     metadata={
-                        **table_metadata(con, model.table, model.columns, where=where),
+                        **table_metadata(con, model.table, model.columns, where=where, lean=lean),
                         "partition_range": f"{start}..{end}",
                     },
                 )
@@ -235,7 +241,7 @@ def build_model_asset(model: SqlModel) -> dg.AssetsDefinition:
                     yield dg.MaterializeResult(
                         asset_key=dg.AssetKey(["quarantine", model.name]),
                         metadata=table_metadata(
-                            con, f"quarantine.{model.name}", model.columns, where=where
+                            con, f"quarantine.{model.name}", model.columns, where=where, lean=lean
                         ),
                     )
             else:

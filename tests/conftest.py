@@ -12,6 +12,7 @@ import pytest
 
 from kuva_pipeline.resources import CatalogResource, LandingResource, WarehouseResource
 from kuva_pipeline.runner import partition_range_tags
+from kuva_pipeline.runner import with_siblings as _with_siblings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -51,7 +52,7 @@ def materialize_range(
         assets,
         resources=resources,
         tags=partition_range_tags(start, end),
-        selection=selection,
+        selection=_with_siblings(selection),
         raise_on_error=raise_on_error,
         instance=dg.DagsterInstance.ephemeral(),
     )

@@ -23,7 +23,7 @@ import duckdb
 
 from tests.conftest import materialize_range
 
-SLICE = "key:raw/nps_feedback+ or key:staging/ref_nps_experience_points or key:staging/ref_nps_surveys"
+SLICE = "+key:meters/nps_measures"
 
 
 def _one(con, sql, *params):
@@ -60,7 +60,7 @@ def test_nps_slice_end_to_end(fixture_resources, warehouse_path):
         value, numerator, denominator = _one(
             con,
             "SELECT value, numerator, denominator FROM meters.nps_measures "
-            "WHERE measure='nps_index' AND grain='year' AND service_area='ALL' "
+            "WHERE measure='nps_index' AND grain='year' AND service_area='KUVA' "
             "AND period_start = DATE '2021-01-01'",
         )
         assert value == expected_nps
@@ -76,7 +76,7 @@ def test_nps_slice_end_to_end(fixture_resources, warehouse_path):
         devices = _one(
             con,
             "SELECT value FROM meters.nps_measures WHERE measure='devices_in_use' "
-            "AND grain='year' AND service_area='ALL'",
+            "AND grain='year' AND service_area='KUVA'",
         )[0]
         assert devices == 3  # 101, 102 and 103 answered NPS surveys without misuse
     finally:

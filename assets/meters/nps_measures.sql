@@ -1,12 +1,12 @@
 /* ---
-description: NPS index and devices in use by month and year, per service area and for the whole division.
-deps: [staging.nps_responses]
+description: NPS index and devices in use by month, year and year-to-date, per service area and for the whole division.
+deps: [staging.nps_responses, marts.as_of_dates]
 materialize: table
 columns:
   source: Source system (nps).
   measure: nps_index (% promoters 9-10 minus % detractors 0-6) or devices_in_use.
-  grain: month or year (Helsinki calendar periods).
-  service_area: KIR, KULP, LIIKU, NUP, or ALL for the division.
+  grain: month, year, or ytd (1 January to a scorecard as-of day); Helsinki calendar periods.
+  service_area: KIR, KULP, LIIKU, NUP, or KUVA for the whole division.
   value: The measure's value for the period.
   numerator: nps_index - promoters minus detractors; devices_in_use - device count.
   denominator: nps_index - valid NPS answers; devices_in_use - NULL.
@@ -26,10 +26,14 @@ periods AS (
     SELECT 'year', date_trunc('year', local_date)::DATE,
            (date_trunc('year', local_date) + INTERVAL 1 YEAR - INTERVAL 1 DAY)::DATE, *
     FROM answers
+    UNION ALL
+    SELECT 'ytd', make_date(d.year, 1, 1), d.as_of, a.*
+    FROM (SELECT DISTINCT year, as_of FROM marts.as_of_dates) d
+    JOIN answers a ON a.local_date BETWEEN make_date(d.year, 1, 1) AND d.as_of
 ),
 by_area AS (
     SELECT grain, period_start, period_end,
-           coalesce(service_area, 'ALL') AS service_area,
+           coalesce(service_area, 'KUVA') AS service_area,
            count(*) FILTER (WHERE button_index >= 9) AS promoters,
            count(*) FILTER (WHERE button_index <= 6) AS detractors,
            count(*) AS answers,

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from kuva_pipeline.metadata import table_metadata
-from kuva_pipeline.partitions import daily_partitions, partition_dates
+from kuva_pipeline.metadata import column_schema, table_metadata
+from kuva_pipeline.partitions import feed_partitions, partition_dates
 from kuva_pipeline.resources import LandingResource, WarehouseResource
 from kuva_pipeline.sources.nps import NPS_FEEDBACK
 from kuva_pipeline.sources.raw import LINEAGE_COLUMNS, RawSource, load_raw
@@ -31,10 +31,24 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
         owners=[OWNER],
         kinds={"duckdb", "python", "file"},
         code_version="1",
-        partitions_def=daily_partitions,
+        partitions_def=feed_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WRITER_POOL,
         tags={"source": source.name},
+        metadata={
+            "dagster/column_schema": column_schema(
+                {**source.field_descriptions, **LINEAGE_DESCRIPTIONS},
+                {
+                    **{f: "VARCHAR" for f in source.fields},
+                    "_source_file": "VARCHAR",
+                    "_record_index": "BIGINT",
+                    "_row_hash": "VARCHAR",
+                    "_partition_date": "DATE",
+                    "_loaded_at": "TIMESTAMP",
+                },
+            ),
+            "dagster/table_name": source.qualified,
+        },
     )
     def _raw(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource
@@ -60,15 +74,18 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
                 {**source.field_descriptions, **LINEAGE_DESCRIPTIONS},
                 where=where,
                 preview_exclude=source.personal_fields,
+                lean=start != end,
             )
         return dg.MaterializeResult(
             metadata={
                 **meta,
                 "partition_range": f"{start}..{end}",
                 "files_loaded": len(result.files),
-                "undated_files": dg.MetadataValue.json(result.undated_files),
-                "rows_by_file": dg.MetadataValue.json(
-                    dict(list(result.rows_by_file.items())[:200])
+                "undated_files": dg.MetadataValue.json(result.undated_files[:50]),
+                **(
+                    {}
+                    if start != end
+                    else {"rows_by_file": dg.MetadataValue.json(dict(list(result.rows_by_file.items())[:200]))}
                 ),
             }
         )

@@ -59,6 +59,9 @@ class RawSource:
     day_expr: str
     field_descriptions: dict[str, str] = field(default_factory=dict)
     personal_fields: tuple[str, ...] = ()
+    # Small yearly or ad-hoc files (check-ins, finance) are reloaded whole on
+    # every run instead of by daily partition.
+    partitioned: bool = True
 
     @property
     def qualified(self) -> str:

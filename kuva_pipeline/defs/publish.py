@@ -1,0 +1,50 @@
+"""Publishing: the bi schema as an atomically swapped read-only snapshot, and optionally to PostgreSQL."""
+
+import os
+
+import dagster as dg
+
+from kuva_pipeline import settings
+from kuva_pipeline.publish import publish_postgres, publish_snapshot
+from kuva_pipeline.resources import WarehouseResource
+from kuva_pipeline.sqlmodels import MODELS_DIR, OWNER, WRITER_POOL
+
+BI_KEYS = [dg.AssetKey(["bi", p.stem]) for p in sorted((MODELS_DIR / "bi").glob("*.sql"))]
+
+
+class PublishConfig(dg.Config):
+    snapshot_path: str = ""
+    """Where BI tools find the snapshot; empty means KUVA_BI_PATH or data/warehouse/kuva_bi.duckdb."""
+
+
+@dg.asset(
+    key=["bi", "publication"],
+    description="The bi schema published for BI tools: a read-only DuckDB snapshot swapped in atomically, and PostgreSQL when KUVA_PUBLISH_URL is set.",
+    group_name="bi",
+    owners=[OWNER],
+    kinds={"duckdb", "postgres"},
+    code_version="1",
+    deps=BI_KEYS,
+    pool=WRITER_POOL,
+    # A PostgreSQL swap that keeps meeting BI queries gives up after a minute on
+    # purpose; the next attempt usually finds a quiet moment.
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
+)
+def publication(
+    context: dg.AssetExecutionContext, config: PublishConfig, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    target = settings.resolve(config.snapshot_path) if config.snapshot_path else settings.path_setting("KUVA_BI_PATH")
+    metadata: dict[str, object] = {}
+    with warehouse.connect() as con:
+        snap = publish_snapshot(con, target, refresh_id=context.run_id)
+        metadata.update({f"snapshot/{k}": v for k, v in snap.as_metadata().items()})
+        url = os.environ.get("KUVA_PUBLISH_URL")
+        if url:
+            pg = publish_postgres(con, url, refresh_id=context.run_id)
+            metadata.update({f"postgres/{k}": v for k, v in pg.as_metadata().items()})
+        else:
+            context.log.info("KUVA_PUBLISH_URL is not set: published the DuckDB snapshot only")
+    return dg.MaterializeResult(metadata=metadata)
+
+
+publish_assets = [publication]

@@ -1,0 +1,1 @@
+"""Tests of the scoring engine (kuva_pipeline.scoring)."""
