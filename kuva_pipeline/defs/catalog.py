@@ -64,4 +64,4 @@ def catalog_dimensions(
             )
 
 
-catalog_assets = [catalog_dimensions]
+ASSETS = [catalog_dimensions]

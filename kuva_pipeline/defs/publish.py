@@ -47,4 +47,4 @@ def publication(
     return dg.MaterializeResult(metadata=metadata)
 
 
-publish_assets = [publication]
+ASSETS = [publication]

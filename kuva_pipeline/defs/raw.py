@@ -1,18 +1,32 @@
 """Raw assets: one per source table, loading landing files as-is with file lineage."""
 
 
+import importlib
+import pkgutil
 from datetime import UTC, datetime
 
 import dagster as dg
 
+from kuva_pipeline import sources as sources_package
 from kuva_pipeline.metadata import column_schema, table_metadata
 from kuva_pipeline.partitions import feed_partitions, partition_dates
 from kuva_pipeline.resources import LandingResource, WarehouseResource
-from kuva_pipeline.sources.nps import NPS_FEEDBACK
 from kuva_pipeline.sources.raw import LINEAGE_COLUMNS, RawSource, load_raw
 from kuva_pipeline.sqlmodels import OWNER, WRITER_POOL
 
-RAW_SOURCES: tuple[RawSource, ...] = (NPS_FEEDBACK,)
+
+def discover_sources() -> list[RawSource]:
+    """Every `RawSource` defined at module level in `kuva_pipeline.sources`: one raw asset each."""
+    found: dict[str, RawSource] = {}
+    for info in sorted(pkgutil.iter_modules(sources_package.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{sources_package.__name__}.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, RawSource):
+                found[value.table] = value
+    return [found[t] for t in sorted(found)]
+
+
+RAW_SOURCES: list[RawSource] = discover_sources()
 
 LINEAGE_DESCRIPTIONS = {
     "_source_file": "Landing file the record came from, relative to the landing root.",
@@ -93,5 +107,5 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
     return _raw
 
 
-raw_assets = [build_raw_asset(s) for s in RAW_SOURCES]
+ASSETS = [build_raw_asset(s) for s in RAW_SOURCES]
 assert set(LINEAGE_DESCRIPTIONS) == set(LINEAGE_COLUMNS)

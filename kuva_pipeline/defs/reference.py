@@ -55,4 +55,4 @@ def build_reference_asset(ref: ReferenceTable) -> dg.AssetsDefinition:
     return _ref
 
 
-reference_assets = [build_reference_asset(r) for r in REFERENCE_TABLES]
+ASSETS = [build_reference_asset(r) for r in REFERENCE_TABLES]

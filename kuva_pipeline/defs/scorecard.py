@@ -264,4 +264,4 @@ def scorecard(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -
     )
 
 
-scorecard_assets = [scorecard]
+ASSETS = [scorecard]
