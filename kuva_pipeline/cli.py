@@ -91,11 +91,15 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------- scorecard
 
 
-def _print_scorecard(console, year: int | None, as_of: date | None, lang: str) -> int:
+def _print_scorecard(
+    console, year: int | None, as_of: date | None, lang: str, ignore_load_time: bool = False
+) -> int:
     from kuva_pipeline.report import ScorecardUnavailable, render_scorecard
 
     try:
-        render_scorecard(console, year=year, as_of=as_of, lang=lang)
+        render_scorecard(
+            console, year=year, as_of=as_of, lang=lang, ignore_load_time=ignore_load_time
+        )
     except ScorecardUnavailable as exc:
         console.print(f"[yellow]{exc}[/yellow]")
         return 1
@@ -103,7 +107,13 @@ def _print_scorecard(console, year: int | None, as_of: date | None, lang: str) -
 
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
-    return _print_scorecard(_console(), year=args.year, as_of=args.as_of, lang=args.lang)
+    return _print_scorecard(
+        _console(),
+        year=args.year,
+        as_of=args.as_of,
+        lang=args.lang,
+        ignore_load_time=args.ignore_load_time,
+    )
 
 
 # --------------------------------------------------------------- catalog
@@ -167,7 +177,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("scorecard", help="print the scored scorecard from the warehouse")
     p.add_argument("--year", type=int, help="scorecard year (default: all)")
-    p.add_argument("--as-of", type=_parse_date, help="recompute as known on this day")
+    p.add_argument(
+        "--as-of",
+        type=_parse_date,
+        help="recompute what was known on this day: data loaded by then, check-ins dated by then",
+    )
+    p.add_argument(
+        "--ignore-load-time",
+        action="store_true",
+        help="with --as-of: use all data of the days up to the as-of day, whenever it was loaded",
+    )
     p.add_argument("--lang", choices=["fi", "en"], default="en")
     p.set_defaults(func=cmd_scorecard)
 

@@ -80,13 +80,19 @@ def load_scorecard_rows(
         con.close()
 
 
-def render_scorecard(console, year: int | None = None, as_of: date | None = None, lang: str = "en") -> None:
+def render_scorecard(
+    console,
+    year: int | None = None,
+    as_of: date | None = None,
+    lang: str = "en",
+    ignore_load_time: bool = False,
+) -> None:
     from rich.table import Table
 
     if as_of is not None:
         from kuva_pipeline.timetravel import scorecard_as_of
 
-        rows = scorecard_as_of(as_of, year=year)
+        rows = scorecard_as_of(as_of, year=year, ignore_load_time=ignore_load_time)
     else:
         rows = load_scorecard_rows(year=year)
     if not rows:

@@ -11,17 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Accumulation = Literal["cumulative", "level", "milestone"]
+Accumulation = Literal["cumulative", "level", "stock", "milestone"]
 """How a meter's value behaves through the year.
 
 cumulative: grows through the year (events held, participants); mid-year it is
     compared with a seasonal path and projected to year end.
-level: judged as it stands at the as-of date (an index, a share, a count of
-    things in place such as devices in use).
+level: judged as it stands at the as-of date (an index, a share, a unit cost);
+    it can move either way, so mid-year it is only ever on track.
+stock: a count of things put in place (devices in use, spaces on sale): it does
+    not fall back, so it is achieved once it reaches the target (the documents'
+    "Tavoite saavutettu 15.6.2020"), and its year-end projection is the count
+    as it stands.
 milestone: progress 0-100 % towards something done (TEHTY = 100).
 """
 
-ACCUMULATIONS: tuple[str, ...] = ("cumulative", "level", "milestone")
+ACCUMULATIONS: tuple[str, ...] = ("cumulative", "level", "stock", "milestone")
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,10 @@ MEASURES: dict[str, dict[str, MeasureInfo]] = {
             "level",
         ),
         "devices_in_use": MeasureInfo(
-            "Distinct feedback devices (experience points) with at least one valid press "
-            "in the period.",
+            "Feedback devices (experience points) in use at the end of the period, per the "
+            "reference data's in-use dates.",
             "devices",
-            "level",
+            "stock",
         ),
     },
     "hobihobi": {
@@ -65,12 +69,12 @@ MEASURES: dict[str, dict[str, MeasureInfo]] = {
         "spaces_for_sale": MeasureInfo(
             "Varaamo resources on sale (reservable for a fee) at the as-of date.",
             "spaces",
-            "level",
+            "stock",
         ),
         "bookable_spaces": MeasureInfo(
             "Varaamo resources reservable by residents at the as-of date.",
             "spaces",
-            "level",
+            "stock",
         ),
         "bookings": MeasureInfo(
             "Confirmed normal reservations beginning in the year so far (blocked "

@@ -160,7 +160,12 @@ def resolve_bounds(
     if isinstance(target, Range):
         return (target.min, target.max)
     if isinstance(target, RelativeChange):
-        value = _needs_baseline(target, baseline) * (1 + target.pct / 100.0)
+        base = _needs_baseline(target, baseline)
+        # The change is a share of the baseline's size, so +10 % of an NPS of
+        # -20 is -18 (better), not -22; rounding keeps 57.3 x 0.995 at 57.0135
+        # instead of 57.01349999999999, so a reported figure equal to the
+        # document's target meets it.
+        value = round(base + abs(base) * target.pct / 100.0, 9)
         return (value, None) if direction == "higher" else (None, value)
     if isinstance(target, KeepBaseline):
         value = _needs_baseline(target, baseline)
@@ -197,6 +202,7 @@ def meets(
 def tier_thresholds(
     target: Tiers, baseline: float | None, direction: Direction
 ) -> dict[str, float]:
+    """Each tier's threshold along the direction, by tier name."""
     return {name: threshold(level, baseline, direction) for name, level in target.levels()}
 
 
@@ -206,9 +212,9 @@ def check_against_direction(
     """Raise TargetError when the target contradicts the meter's direction.
 
     Contradictions: an at_most on a higher-is-better meter, an at_least on a
-    lower-is-better one, a relative change that moves the wrong way, a range or
-    ratio on a lower-is-better meter's wrong side, and tiers that do not rise
-    along the direction.
+    lower-is-better one, a relative change that moves the wrong way (or below
+    -100 %), a ratio or milestone on a lower-is-better meter, and tiers that do
+    not rise along the direction.
     """
     if isinstance(target, Tiers):
         for _, level in target.levels():
@@ -228,6 +234,8 @@ def check_against_direction(
     if isinstance(target, Ratio | Milestone) and direction == "lower":
         raise TargetError(f"a {target.kind} target needs direction 'higher'")
     if isinstance(target, RelativeChange):
+        if target.pct < -100:
+            raise TargetError(f"a relative change of {target.pct:g} % is below -100 %")
         if direction == "higher" and target.pct < 0:
             raise TargetError(
                 f"a relative change of {target.pct:g} % lowers the value, "

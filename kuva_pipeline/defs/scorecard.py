@@ -13,7 +13,15 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 import pandas as pd
+from pydantic import TypeAdapter
 
+from kuva_pipeline.catalog.targets import (
+    Target,
+    TargetError,
+    Tiers,
+    resolve_bounds,
+    tier_thresholds,
+)
 from kuva_pipeline.metadata import table_metadata
 from kuva_pipeline.resources import WarehouseResource
 from kuva_pipeline.scoring import SCORING_CODE_VERSION, expected_fraction, score
@@ -30,6 +38,7 @@ SCORECARD_COLUMNS: dict[str, str] = {
     "unit": "Unit of the values.",
     "direction": "higher or lower is better.",
     "baseline_value": "Baseline value (null for a new meter).",
+    "baseline_from_data": "The baseline is the feed's own value for the baseline period (e.g. TP2020).",
     "target_kind": "Form of the target in the catalog's grammar.",
     "target_min": "Lower bound of the year's target, resolved against the baseline; null when open.",
     "target_max": "Upper bound of the year's target; null when open.",
@@ -54,6 +63,25 @@ SCORECARD_COLUMNS: dict[str, str] = {
     "explanation": "The rule applied, its inputs, the rows behind them and the code version (English).",
     "explanation_fi": "The same in Finnish.",
 }
+
+
+_TARGETS = TypeAdapter(Target)
+
+
+def _resolved(target_json: str, baseline: float | None, direction: str) -> dict[str, float | None]:
+    """Target bounds and tier thresholds against the baseline actually used."""
+    target = _TARGETS.validate_json(target_json)
+    out: dict[str, float | None] = dict.fromkeys(
+        ("target_min", "target_max", "tier_minimum", "tier_challenging", "tier_exceptional")
+    )
+    try:
+        out["target_min"], out["target_max"] = resolve_bounds(target, baseline, direction)
+        if isinstance(target, Tiers):
+            tiers = tier_thresholds(target, baseline, direction)
+            out.update({f"tier_{name}": value for name, value in tiers.items()})
+    except TargetError:
+        pass  # no baseline yet: the bounds stay open and the score says why
+    return out
 
 
 @dataclass(frozen=True)
@@ -95,8 +123,7 @@ def compute_scorecard(con) -> pd.DataFrame:
     """Score every meter of every scorecard at each of its as-of days (pure reads, no writes)."""
     meters = con.execute(
         """
-        SELECT m.*, t.target_kind, t.target_json, t.target_min, t.target_max,
-               t.tier_minimum, t.tier_challenging, t.tier_exceptional, t.weight_pct
+        SELECT m.*, t.target_kind, t.target_json, t.weight_pct
         FROM marts.dim_meter m JOIN marts.dim_target t USING (meter_id)
         ORDER BY m.scorecard_id, m.goal_id, m.meter_id
         """
@@ -125,6 +152,10 @@ def compute_scorecard(con) -> pd.DataFrame:
         (r.meter_id, pd.Timestamp(r.period_end).date()): (_num(r.value), r.row_count)
         for r in values[values.grain == "ytd"].itertuples(index=False)
     }
+    yearly = {
+        (r.meter_id, pd.Timestamp(r.period_start).year): _num(r.value)
+        for r in values[values.grain == "year"].itertuples(index=False)
+    }
     monthly: dict[tuple[str, int], dict[int, float]] = {}
     for r in values[values.grain == "month"].itertuples(index=False):
         start = pd.Timestamp(r.period_start)
@@ -149,6 +180,14 @@ def compute_scorecard(con) -> pd.DataFrame:
                     data_quality = "missing"
                     reason = f"no {m.source} data for {m.year} up to {as_of}"
             baseline = _num(m.baseline_value)
+            baseline_from_data = False
+            if baseline is None and m.source != "checkin" and _text(m.baseline_period):
+                # "vs TP2020": the baseline is the feed's own value for that year.
+                year_text = str(m.baseline_period)[:4]
+                if year_text.isdigit():
+                    baseline = yearly.get((m.meter_id, int(year_text)))
+                    baseline_from_data = baseline is not None
+            bounds = _resolved(m.target_json, baseline, m.direction)
             profile = None
             if m.accumulation == "cumulative" and _text(m.baseline_period):
                 try:
@@ -188,11 +227,8 @@ def compute_scorecard(con) -> pd.DataFrame:
                     "direction": m.direction,
                     "baseline_value": baseline,
                     "target_kind": m.target_kind,
-                    "target_min": _num(m.target_min),
-                    "target_max": _num(m.target_max),
-                    "tier_minimum": _num(m.tier_minimum),
-                    "tier_challenging": _num(m.tier_challenging),
-                    "tier_exceptional": _num(m.tier_exceptional),
+                    **bounds,
+                    "baseline_from_data": baseline_from_data,
                     "weight_pct": _num(m.weight_pct),
                     "actual_value": result.value if result.value is not None else actual,
                     "value_origin": origin if actual is not None else None,

@@ -261,6 +261,20 @@ def score(
         weighted = _weighted(weight_pct, tier, False)
         return _result(facts, limit=limit, weight_pct=weight_pct, weighted=weighted, met=False)
 
+    if value is None and checkin == "TEHTY":
+        # The owner reports the goal done without a figure ("Saavutettu 30.4.2020"):
+        # the declaration is the result, and the explanation says so.
+        facts = Facts(
+            status="achieved",
+            rule="year_end" if complete else "reached_early",
+            detail="tehty_declared",
+            tier=None,
+            **common,
+        )
+        return _result(
+            facts, limit=limit, weight_pct=weight_pct, weighted=_weighted(weight_pct, None, True), met=True
+        )
+
     if value is None:
         return _from_forecast(
             target=target,
@@ -277,6 +291,7 @@ def score(
     met = meets(target, value, baseline, direction)
     tier = tier_reached(target, value, baseline, direction) if isinstance(target, Tiers) else None
     cumulative = accumulation == "cumulative" and not milestone
+    stock = accumulation == "stock" and not milestone
     ceiling = float(simple.total) if isinstance(target, Ratio) else None
     if milestone:
         ceiling = MILESTONE_DONE_VALUE
@@ -300,7 +315,7 @@ def score(
     # owner's check-in reporting the target met is the documents' own
     # "Tavoite saavutettu 15.6.2020". A running total under a cap is the
     # exception: it can still grow past it.
-    grows = up and (cumulative or milestone or isinstance(simple, Ratio))
+    grows = up and (cumulative or stock or milestone or isinstance(simple, Ratio))
     owner_says = value_origin == "checkin" and not (cumulative and not up)
     if complete:
         rule = "year_end"

@@ -35,7 +35,7 @@ Rule = Literal[
     "expected_path",  # mid-year total or progress against the expected share
     "owner_forecast",  # no value: the owner's forecast decides
 ]
-ValueKind = Literal["cumulative", "level", "milestone", "checkin"]
+ValueKind = Literal["cumulative", "level", "stock", "milestone", "checkin"]
 Lang = Literal["en", "fi"]
 
 
@@ -119,6 +119,7 @@ def _value_phrase(f: Facts, lang: Lang) -> str:
         "checkin": ("the value {v} reported by the owner", "omistajan raportoima arvo {v}"),
         "cumulative": ("the year-to-date total {v}", "vuoden kertymä {v}"),
         "level": ("the measured level {v}", "mitattu taso {v}"),
+        "stock": ("the count in place {v}", "käytössä oleva määrä {v}"),
     }
     en, fi = phrases[f.value_kind]
     return (en if lang == "en" else fi).format(v=v)
@@ -176,6 +177,11 @@ def _core(f: Facts, lang: Lang) -> str:
         if en:
             return f"{label}: the year is complete and {vp} does not meet the target ({target})"
         return f"{label}: vuosi on päättynyt eikä {vp} täytä tavoitetta ({target})"
+
+    if f.detail == "tehty_declared":
+        if en:
+            return f"{label}: the owner reports the target reached (TEHTY) without a figure"
+        return f"{label}: omistaja ilmoittaa tavoitteen saavutetuksi (TEHTY) ilman lukua"
 
     if f.rule == "reached_early":
         if f.detail == "tehty":

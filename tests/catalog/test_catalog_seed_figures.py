@@ -546,8 +546,8 @@ SOURCE_BINDINGS = [
     P("urban_culture_2021.hobihobi_listings", "hobihobi", "listings", "cumulative", id="seed 000: listings from Hobihobi"),
     P("urban_culture_2021.hobihobi_participants", "hobihobi", "participants", "cumulative", id="seed 000: participants from Hobihobi"),
     P("urban_culture_2021.within_budget", "finance", "budget_use_pct", "level", id="seed 000: budget use from finance"),
-    P("binding_goals_2019.nps_devices", "nps", "devices_in_use", "level", id="seed 001: devices in use from the NPS feed"),
-    P("budget_followup_2020.varaamo_spaces_for_sale", "varaamo", "spaces_for_sale", "level", id="seed 002: spaces for sale from Varaamo"),
+    P("binding_goals_2019.nps_devices", "nps", "devices_in_use", "stock", id="seed 001: devices in use from the NPS feed"),
+    P("budget_followup_2020.varaamo_spaces_for_sale", "varaamo", "spaces_for_sale", "stock", id="seed 002: spaces for sale from Varaamo"),
     P("weighted_targets_2021.unit_cost", "finance", "unit_cost", "level", id="seed 004: unit cost from finance"),
     P("weighted_targets_2021.nps_index", "nps", "nps_index", "level", id="seed 004: NPS from the NPS feed"),
 ]
