@@ -183,6 +183,25 @@ def _replace_partitions(
     return counts
 
 
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _comment(con: duckdb.DuckDBPyConnection, model: SqlModel, verb: str) -> None:
+    """The model's description and column descriptions as COMMENT ON, for BI tools and SQL clients."""
+    con.execute(f"COMMENT ON {verb} {model.table} IS {_quote(model.description)}")
+    present = {r[0] for r in con.execute(f"DESCRIBE {model.table}").fetchall()}
+    unknown = set(model.columns) - present
+    if unknown:
+        raise ModelError(f"{model.path}: header.columns: no such column(s) {sorted(unknown)}")
+    undocumented = present - set(model.columns)
+    if model.schema == "bi" and undocumented:
+        # The bi schema is a published contract: every column is documented.
+        raise ModelError(f"{model.path}: header.columns: undocumented column(s) {sorted(undocumented)}")
+    for column, text in model.columns.items():
+        con.execute(f'COMMENT ON COLUMN {model.table}."{column}" IS {_quote(text)}')
+
+
 def build_model_asset(model: SqlModel) -> dg.AssetsDefinition:
     """One SQL model as a Dagster asset (a two-table multi-asset when it quarantines)."""
     deps = [_dep_key(d) for d in model.deps]
@@ -247,6 +266,7 @@ def build_model_asset(model: SqlModel) -> dg.AssetsDefinition:
             else:
                 verb = "VIEW" if model.materialize == "view" else "TABLE"
                 con.execute(f"CREATE OR REPLACE {verb} {model.table} AS {model.sql}")
+                _comment(con, model, verb)
                 yield dg.MaterializeResult(
                     asset_key=model.key, metadata=table_metadata(con, model.table, model.columns)
                 )

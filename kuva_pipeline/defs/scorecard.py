@@ -273,7 +273,10 @@ def scorecard(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -
         refreshed_at = datetime.now(UTC).replace(tzinfo=None)
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute("CREATE OR REPLACE TABLE marts.scorecard AS SELECT * FROM df")
+            con.execute(
+                "CREATE OR REPLACE TABLE marts.scorecard AS SELECT * REPLACE "
+                "(as_of::DATE AS as_of, row_count::BIGINT AS row_count) FROM df"
+            )
             # History keeps every refresh: appended, never overwritten.
             con.execute(
                 "CREATE TABLE IF NOT EXISTS marts.scorecard_history AS "

@@ -165,6 +165,11 @@ def _core(f: Facts, lang: Lang) -> str:
             return f"{label}: no value has been reported and there is no owner forecast"
         return f"{label}: arvoa ei ole raportoitu eikä omistajan ennustetta ole"
 
+    if f.detail == "tehty_declared":
+        if en:
+            return f"{label}: the owner reports the target reached (TEHTY) without a figure"
+        return f"{label}: omistaja ilmoittaa tavoitteen saavutetuksi (TEHTY) ilman lukua"
+
     if f.rule == "year_end":
         if f.detail == "in_progress":
             if en:
@@ -177,11 +182,6 @@ def _core(f: Facts, lang: Lang) -> str:
         if en:
             return f"{label}: the year is complete and {vp} does not meet the target ({target})"
         return f"{label}: vuosi on päättynyt eikä {vp} täytä tavoitetta ({target})"
-
-    if f.detail == "tehty_declared":
-        if en:
-            return f"{label}: the owner reports the target reached (TEHTY) without a figure"
-        return f"{label}: omistaja ilmoittaa tavoitteen saavutetuksi (TEHTY) ilman lukua"
 
     if f.rule == "reached_early":
         if f.detail == "tehty":

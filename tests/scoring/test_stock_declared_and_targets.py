@@ -86,3 +86,20 @@ def test_relative_change_below_minus_100_is_rejected():
 
 def test_at_least_is_unchanged_by_rounding():
     assert resolve_bounds(AtLeast(kind="at_least", value=30), None, "higher") == (30, None)
+
+
+def test_owner_tehty_without_a_figure_at_year_end_says_so_too():
+    result = score(
+        target={"kind": "at_least", "value": 80},
+        direction="higher",
+        baseline=None,
+        actual=None,
+        year=2020,
+        as_of=date(2020, 12, 31),
+        accumulation="level",
+        value_origin="checkin",
+        checkin_status="TEHTY",
+    )
+    assert result.status == "achieved"
+    assert "without a figure" in result.explanation_en
+    assert "does not meet" not in result.explanation_en
