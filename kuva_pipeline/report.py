@@ -7,6 +7,7 @@ from datetime import date
 import duckdb
 
 from kuva_pipeline import settings
+from kuva_pipeline.scoring import TIER_LABELS
 
 STATUS_STYLE = {
     "achieved": "bold green",
@@ -125,7 +126,10 @@ def render_scorecard(
                 _fmt(r["actual_value"]),
                 _fmt(r["attainment_pct"], 0),
                 f"[{style}]{status_label}[/{style}]" if style else status_label,
-                "" if r.get("tier") in (None, "none") else r["tier"],
+                # A tier means something only for a tiered target that has a value.
+                TIER_LABELS[r["tier"]][lang]
+                if r.get("tier") and r.get("target_kind") == "tiers" and r["status"] != "no_data"
+                else "",
                 forecast,
             )
         console.print(table)
