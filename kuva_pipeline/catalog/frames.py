@@ -96,6 +96,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "progress_pct": "float64",
         "forecast": "string",
         "forecast_round": "string",
+        "forecast_value": "float64",
         "value": "float64",
         "numerator": "float64",
         "denominator": "float64",
@@ -262,11 +263,6 @@ def _target_row(card: Scorecard, meter: Meter) -> dict[str, Any]:
 
 def _checkin_row(meter: Meter, checkin: CheckIn) -> dict[str, Any]:
     comment = checkin.comment_fi
-    if checkin.forecast_value is not None:
-        # fact_checkin has no numeric-forecast column; keep the figure in the text.
-        comment = _join(
-            [comment, f"Mittarin numeerinen ennuste: {checkin.forecast_value:g} {meter.unit}"]
-        )
     return {
         "meter_id": meter.id,
         "checkin_date": checkin.date,
@@ -274,6 +270,7 @@ def _checkin_row(meter: Meter, checkin: CheckIn) -> dict[str, Any]:
         "progress_pct": checkin.progress_pct,
         "forecast": checkin.forecast,
         "forecast_round": checkin.forecast_round,
+        "forecast_value": checkin.forecast_value,
         "value": checkin.value,
         "numerator": checkin.numerator,
         "denominator": checkin.denominator,

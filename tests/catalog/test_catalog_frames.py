@@ -73,6 +73,7 @@ EXPECTED_COLUMNS = {
         "progress_pct",
         "forecast",
         "forecast_round",
+        "forecast_value",
         "value",
         "numerator",
         "denominator",
