@@ -7,6 +7,7 @@ failed step would lock out every later writer. Nothing connects at import time.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +34,9 @@ class WarehouseResource(dg.ConfigurableResource):
     """The embedded DuckDB warehouse file (schemas raw, staging, quarantine, meters, marts, quality, bi)."""
 
     path: str = Field(description="Path of the DuckDB file; relative paths start at the project root.")
+    memory_limit: str = Field(
+        default="2GB", description="DuckDB memory limit per connection (KUVA_DUCKDB_MEMORY_LIMIT)."
+    )
 
     @property
     def file(self) -> Path:
@@ -68,6 +72,9 @@ class WarehouseResource(dg.ConfigurableResource):
                     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             # A time written without an offset in a Finnish export is Helsinki time.
             con.execute("SET TimeZone = 'Europe/Helsinki'")
+            # DuckDB's default cache is 80 % of RAM; a city-scale load needs far less,
+            # and spills to disk beyond the limit instead of crowding the machine.
+            con.execute(f"SET memory_limit = '{self.memory_limit}'")
             sqlmacros.install(con)
             yield con
         finally:
@@ -102,7 +109,10 @@ class CatalogResource(dg.ConfigurableResource):
 def default_resources() -> dict[str, dg.ConfigurableResource]:
     """Resources for the code location, from the environment or fresh-clone defaults."""
     return {
-        "warehouse": WarehouseResource(path=settings.resource_value("KUVA_WAREHOUSE_PATH")),
+        "warehouse": WarehouseResource(
+            path=settings.resource_value("KUVA_WAREHOUSE_PATH"),
+            memory_limit=os.environ.get("KUVA_DUCKDB_MEMORY_LIMIT") or "2GB",
+        ),
         "landing": LandingResource(
             root=settings.resource_value("KUVA_LANDING_DIR"),
             reference_root=settings.resource_value("KUVA_REFERENCE_DIR"),

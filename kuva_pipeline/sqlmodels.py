@@ -168,7 +168,11 @@ def _replace_partitions(
                     con.execute(f"DROP TABLE {table}")
                     exists = 0
             if not exists:
-                con.execute(f"CREATE TABLE {table} AS {select} LIMIT 0")
+                # Declared from the query's column types: DuckDB 2.0 mis-scans a table made
+                # with CREATE ... AS ... LIMIT 0 inside a transaction once it passes
+                # 122,880 rows (tests/sources guards the reproduction).
+                cols = ", ".join(f'"{c[0]}" {c[1]}' for c in wanted)
+                con.execute(f"CREATE TABLE {table} ({cols})")
             con.execute(f"DELETE FROM {table} WHERE {rng}", params)
             con.execute(f"INSERT INTO {table} {select}")
             counts[table] = con.execute(

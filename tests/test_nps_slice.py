@@ -73,12 +73,29 @@ def test_nps_slice_end_to_end(fixture_resources, warehouse_path):
             "AND service_area='KULP'",
         )[0]
         assert kulp == -50.0
+        # Devices in use come from the reference: 101, 102 and 103 are in use from
+        # 1.1.2019 with no end, so all three on 31.12.2021 (the year's last day).
         devices = _one(
             con,
             "SELECT value FROM meters.nps_measures WHERE measure='devices_in_use' "
+            "AND grain='year' AND service_area='KUVA' AND period_start = DATE '2021-01-01'",
+        )[0]
+        assert devices == 3
+        # One per service area: 101 KIR, 102 KULP, 103 LIIKU; none in NUP.
+        per_area = dict(
+            con.execute(
+                "SELECT service_area, value FROM meters.nps_measures WHERE measure='devices_in_use' "
+                "AND grain='year' AND period_start = DATE '2021-01-01'"
+            ).fetchall()
+        )
+        assert per_area == {"KIR": 1, "KULP": 1, "LIIKU": 1, "KUVA": 3}
+        # Devices with a valid NPS answer in 2021: 101 (ids 1, 2), 102 (3, 4), 103 (7).
+        with_answers = _one(
+            con,
+            "SELECT value FROM meters.nps_measures WHERE measure='devices_with_answers' "
             "AND grain='year' AND service_area='KUVA'",
         )[0]
-        assert devices == 3  # 101, 102 and 103 answered NPS surveys without misuse
+        assert with_answers == 3
     finally:
         con.close()
 

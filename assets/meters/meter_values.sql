@@ -1,6 +1,6 @@
 /* ---
 description: Every meter's values by period and service area - data-fed meters from their feeds, manual meters from check-ins.
-deps: [meters.nps_measures, marts.dim_meter, marts.checkins]
+deps: [meters.nps_measures, meters.hobihobi_measures, meters.varaamo_measures, meters.events_measures, meters.finance_measures, marts.dim_meter, marts.checkins]
 materialize: table
 columns:
   meter_id: Catalog meter.
@@ -14,7 +14,20 @@ columns:
   row_count: Source rows behind the value.
 --- */
 WITH measures AS (
-    SELECT * FROM meters.nps_measures
+    SELECT source, measure, grain, period_start, period_end, service_area, value, numerator, denominator, row_count
+    FROM meters.nps_measures
+    UNION ALL
+    SELECT source, measure, grain, period_start, period_end, service_area, value, numerator, denominator, row_count
+    FROM meters.hobihobi_measures
+    UNION ALL
+    SELECT source, measure, grain, period_start, period_end, service_area, value, numerator, denominator, row_count
+    FROM meters.varaamo_measures
+    UNION ALL
+    SELECT source, measure, grain, period_start, period_end, service_area, value, numerator, denominator, row_count
+    FROM meters.events_measures
+    UNION ALL
+    SELECT source, measure, grain, period_start, period_end, service_area, value, numerator, denominator, row_count
+    FROM meters.finance_measures
 )
 SELECT m.meter_id, v.period_start, v.period_end, v.grain, v.service_area,
        v.value, v.numerator, v.denominator, v.row_count
@@ -28,4 +41,8 @@ SELECT c.meter_id, c.checkin_date, c.checkin_date, 'checkin', coalesce(m.service
 FROM marts.checkins c
 JOIN marts.dim_meter m USING (meter_id)
 WHERE c.value IS NOT NULL
+-- One value per meter and day: a landing check-in on the day of a catalog one is the later row.
+QUALIFY row_number() OVER (
+    PARTITION BY c.meter_id, c.checkin_date ORDER BY c.origin = 'catalog', c.origin DESC
+) = 1
 ORDER BY meter_id, grain, period_start

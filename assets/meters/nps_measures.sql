@@ -1,16 +1,16 @@
 /* ---
-description: NPS index and devices in use by month, year and year-to-date, per service area and for the whole division.
-deps: [staging.nps_responses, marts.as_of_dates]
+description: NPS index by month, year and year-to-date, devices in use at each period's end (reference) and devices with answers, per service area and for the whole division.
+deps: [staging.nps_responses, staging.ref_nps_experience_points, marts.as_of_dates]
 materialize: table
 columns:
   source: Source system (nps).
-  measure: nps_index (% promoters 9-10 minus % detractors 0-6) or devices_in_use.
+  measure: nps_index (% promoters 9-10 minus % detractors 0-6), devices_in_use (experience points in use on the period's last day, reference in_use_from/in_use_until) or devices_with_answers (distinct devices with a valid NPS answer in the period).
   grain: month, year, or ytd (1 January to a scorecard as-of day); Helsinki calendar periods.
   service_area: KIR, KULP, LIIKU, NUP, or KUVA for the whole division.
   value: The measure's value for the period.
-  numerator: nps_index - promoters minus detractors; devices_in_use - device count.
-  denominator: nps_index - valid NPS answers; devices_in_use - NULL.
-  row_count: Staging rows behind the value.
+  numerator: nps_index - promoters minus detractors; devices - the device count.
+  denominator: nps_index - valid NPS answers; devices - NULL.
+  row_count: nps_index and devices_with_answers - answers behind the value; devices_in_use - reference rows counted.
 --- */
 WITH answers AS (
     -- NPS counts only 0-10 answers to NPS surveys; misuse presses are left out.
@@ -20,16 +20,15 @@ WITH answers AS (
 ),
 periods AS (
     SELECT 'month' AS grain, date_trunc('month', local_date)::DATE AS period_start,
-           (date_trunc('month', local_date) + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE AS period_end, *
+           last_day(local_date) AS period_end, *
     FROM answers
     UNION ALL
-    SELECT 'year', date_trunc('year', local_date)::DATE,
-           (date_trunc('year', local_date) + INTERVAL 1 YEAR - INTERVAL 1 DAY)::DATE, *
+    SELECT 'year', date_trunc('year', local_date)::DATE, make_date(year(local_date), 12, 31), *
     FROM answers
     UNION ALL
-    SELECT 'ytd', make_date(d.year, 1, 1), d.as_of, a.*
-    FROM (SELECT DISTINCT year, as_of FROM marts.as_of_dates) d
-    JOIN answers a ON a.local_date BETWEEN make_date(d.year, 1, 1) AND d.as_of
+    SELECT 'ytd', make_date(d."year", 1, 1), d.as_of, a.*
+    FROM (SELECT DISTINCT "year", as_of FROM marts.as_of_dates) d
+    JOIN answers a ON a.local_date BETWEEN make_date(d."year", 1, 1) AND d.as_of
 ),
 by_area AS (
     SELECT grain, period_start, period_end,
@@ -40,13 +39,51 @@ by_area AS (
            count(DISTINCT experience_point_id) AS devices
     FROM periods
     GROUP BY GROUPING SETS ((grain, period_start, period_end, service_area), (grain, period_start, period_end))
+),
+months AS (
+    -- Devices in use are a level from the reference: every month from 2019 to the last as-of day or answer.
+    SELECT unnest(generate_series(
+        DATE '2019-01-01',
+        date_trunc('month', greatest(
+            coalesce((SELECT max(as_of) FROM marts.as_of_dates), DATE '2019-01-01'),
+            coalesce((SELECT max(local_date) FROM answers), DATE '2019-01-01'))),
+        INTERVAL 1 MONTH))::DATE AS m
+),
+level_periods AS (
+    SELECT 'month' AS grain, m AS period_start, last_day(m) AS period_end FROM months
+    UNION
+    SELECT DISTINCT 'year', date_trunc('year', m)::DATE, make_date(year(m), 12, 31) FROM months
+    UNION
+    SELECT DISTINCT 'ytd', make_date("year", 1, 1), as_of FROM marts.as_of_dates
+),
+scopes AS (
+    SELECT DISTINCT service_area FROM staging.ref_nps_experience_points
+    UNION
+    SELECT 'KUVA'
+),
+in_use AS (
+    -- In use on a day: in_use_from <= day <= in_use_until (an empty until is still in use).
+    SELECT p.grain, p.period_start, p.period_end, coalesce(ep.service_area, 'KUVA') AS service_area,
+           count(*) AS devices
+    FROM level_periods p
+    JOIN staging.ref_nps_experience_points ep
+      ON ep.in_use_from <= p.period_end AND (ep.in_use_until IS NULL OR ep.in_use_until >= p.period_end)
+    GROUP BY GROUPING SETS ((p.grain, p.period_start, p.period_end, ep.service_area),
+                            (p.grain, p.period_start, p.period_end))
 )
 SELECT 'nps' AS source, 'nps_index' AS measure, grain, period_start, period_end, service_area,
        round(100.0 * (promoters - detractors) / answers, 2) AS value,
        (promoters - detractors)::DOUBLE AS numerator, answers::DOUBLE AS denominator, answers AS row_count
 FROM by_area
 UNION ALL
-SELECT 'nps', 'devices_in_use', grain, period_start, period_end, service_area,
+SELECT 'nps', 'devices_with_answers', grain, period_start, period_end, service_area,
        devices::DOUBLE, devices::DOUBLE, NULL::DOUBLE, answers
 FROM by_area
+UNION ALL
+SELECT 'nps', 'devices_in_use', p.grain, p.period_start, p.period_end, s.service_area,
+       coalesce(u.devices, 0)::DOUBLE, coalesce(u.devices, 0)::DOUBLE, NULL::DOUBLE, coalesce(u.devices, 0)
+FROM level_periods p
+CROSS JOIN scopes s
+LEFT JOIN in_use u USING (grain, period_start, period_end, service_area)
+WHERE EXISTS (SELECT 1 FROM staging.ref_nps_experience_points)  -- no reference, no level
 ORDER BY measure, grain, period_start, service_area

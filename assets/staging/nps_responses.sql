@@ -39,6 +39,26 @@ typed AS (
         s._source_file, s._record_index, s._row_hash, s._partition_date
     FROM src s
 ),
+occurrences AS (
+    -- Every copy of the run's ids, in this run's months or any other month already in raw,
+    -- so a duplicate is judged the same way however the months are run.
+    SELECT feedback_id, _source_file, _record_index, _row_hash FROM typed
+    UNION ALL
+    SELECT nullif(trim(r.feedbackId), ''), r._source_file, r._record_index, r._row_hash
+    FROM raw.nps_feedback r
+    WHERE r._partition_date NOT BETWEEN $partition_start AND $partition_end
+      AND nullif(trim(r.feedbackId), '') IN (SELECT feedback_id FROM typed)
+),
+ranked AS (
+    -- Presses of the same id: the first in file order is kept, later ones are duplicates.
+    SELECT
+        _source_file, _record_index,
+        row_number() OVER w AS _nth,
+        first_value(_row_hash) OVER w AS _first_hash
+    FROM occurrences
+    WHERE feedback_id IS NOT NULL
+    WINDOW w AS (PARTITION BY feedback_id ORDER BY _source_file, _record_index)
+),
 joined AS (
     SELECT
         t.*,
@@ -47,10 +67,10 @@ joined AS (
         ep.experience_point_id IS NOT NULL AS _known_point,
         sv.survey_id IS NOT NULL AS _known_survey,
         coalesce(lower(sv.is_nps::VARCHAR) IN ('true', '1', 'yes'), false) AS is_nps_survey,
-        -- Presses of the same id: the first in file order is kept, later ones are duplicates.
-        row_number() OVER (PARTITION BY t.feedback_id ORDER BY t._source_file, t._record_index) AS _nth,
-        first_value(t._row_hash) OVER (PARTITION BY t.feedback_id ORDER BY t._source_file, t._record_index) AS _first_hash
+        k._nth,
+        k._first_hash
     FROM typed t
+    LEFT JOIN ranked k USING (_source_file, _record_index)
     LEFT JOIN staging.ref_nps_experience_points ep
         ON ep.experience_point_id::VARCHAR = t.experience_point_id
     LEFT JOIN staging.ref_nps_surveys sv

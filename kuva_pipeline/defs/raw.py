@@ -1,9 +1,13 @@
-"""Raw assets: one per source table, loading landing files as-is with file lineage."""
+"""Raw assets: one per source table, loading landing files as-is with file lineage.
+
+Also the whole-table staging models of the unpartitioned sources (see
+`kuva_pipeline.sources.wholemodels`), which belong with the sources that feed them.
+"""
 
 
 import importlib
 import pkgutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import dagster as dg
 
@@ -11,7 +15,9 @@ from kuva_pipeline import sources as sources_package
 from kuva_pipeline.metadata import column_schema, table_metadata
 from kuva_pipeline.partitions import feed_partitions, partition_dates
 from kuva_pipeline.resources import LandingResource, WarehouseResource
+from kuva_pipeline.sources.landing import LandingFileError
 from kuva_pipeline.sources.raw import LINEAGE_COLUMNS, RawSource, load_raw
+from kuva_pipeline.sources.wholemodels import whole_model_assets
 from kuva_pipeline.sqlmodels import OWNER, WRITER_POOL
 
 
@@ -38,15 +44,18 @@ LINEAGE_DESCRIPTIONS = {
 
 
 def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
+    """A partitioned source loads the run's months; an unpartitioned one reloads every file."""
+    partitioned = source.partitioned
+
     @dg.asset(
         key=["raw", source.table],
         description=source.description,
         group_name="raw",
         owners=[OWNER],
         kinds={"duckdb", "python", "file"},
-        code_version="1",
-        partitions_def=feed_partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
+        code_version="2",
+        partitions_def=feed_partitions if partitioned else None,
+        backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
         pool=WRITER_POOL,
         tags={"source": source.name},
         metadata={
@@ -67,7 +76,10 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
     def _raw(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource
     ) -> dg.MaterializeResult:
-        start, end = partition_dates(context)
+        if partitioned:
+            start, end = partition_dates(context)
+        else:
+            start, end = date.min, date.max
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
 
         def progress(i: int, n: int, name: str) -> None:
@@ -75,30 +87,51 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
                 context.log.info(f"{source.qualified}: read {i}/{n} files (last: {name})")
 
         with warehouse.connect() as con:
-            result = load_raw(con, source, landing.landing, start, end, loaded_at, progress)
+            try:
+                result = load_raw(con, source, landing.landing, start, end, loaded_at, progress)
+            except LandingFileError as exc:
+                # A Failure's description is the step's error message itself, so the UI and
+                # `kuva refresh` print the file, line and field rather than a wrapper.
+                # A broken file does not mend itself: no retries.
+                raise dg.Failure(
+                    description=f"{source.qualified} not loaded: {exc}",
+                    metadata={"landing_error": str(exc)},
+                    allow_retries=False,
+                ) from exc
             if result.undated_files:
                 context.log.warning(
                     f"{len(result.undated_files)} file(s) under {source.folder}/ carry no date "
                     f"token and were not loaded: {', '.join(result.undated_files[:5])}"
                 )
-            where = f"_partition_date BETWEEN DATE '{start}' AND DATE '{end}'"
+            for name, cols in result.extra_columns.items():
+                context.log.warning(
+                    f"{name}: column(s) {', '.join(cols)} are not in the {source.name} contract "
+                    "and were not loaded (docs/sources.md)"
+                )
+            for problem in result.page_count_mismatches:
+                context.log.warning(f"{source.qualified}: {problem}")
+            where = (
+                f"_partition_date BETWEEN DATE '{start}' AND DATE '{end}'" if partitioned else None
+            )
             meta = table_metadata(
                 con,
                 source.qualified,
                 {**source.field_descriptions, **LINEAGE_DESCRIPTIONS},
                 where=where,
                 preview_exclude=source.personal_fields,
-                lean=start != end,
+                lean=partitioned and start != end,
             )
         return dg.MaterializeResult(
             metadata={
                 **meta,
-                "partition_range": f"{start}..{end}",
+                **({"partition_range": f"{start}..{end}"} if partitioned else {}),
                 "files_loaded": len(result.files),
                 "undated_files": dg.MetadataValue.json(result.undated_files[:50]),
+                "extra_columns": dg.MetadataValue.json(result.extra_columns),
+                "page_count_mismatches": dg.MetadataValue.json(result.page_count_mismatches[:50]),
                 **(
                     {}
-                    if start != end
+                    if partitioned and start != end
                     else {"rows_by_file": dg.MetadataValue.json(dict(list(result.rows_by_file.items())[:200]))}
                 ),
             }
@@ -107,5 +140,5 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
     return _raw
 
 
-ASSETS = [build_raw_asset(s) for s in RAW_SOURCES]
+ASSETS = [*(build_raw_asset(s) for s in RAW_SOURCES), *whole_model_assets()]
 assert set(LINEAGE_DESCRIPTIONS) == set(LINEAGE_COLUMNS)

@@ -1,13 +1,27 @@
-"""Reference data assets: devices, surveys, spaces and event rules maintained beside the landing zone."""
+"""Reference data assets: devices, surveys, spaces and event rules maintained beside the landing zone.
 
+Each CSV is read with explicit column types, so a malformed date or a missing
+column fails with the file and line instead of changing a column's type
+silently, and a few rules (known service areas, unique ids) are checked before
+the table is replaced. The event classification YAML is validated and
+flattened into tables the SQL models join.
+"""
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from kuva_pipeline.metadata import table_metadata
 from kuva_pipeline.resources import LandingResource, WarehouseResource
+from kuva_pipeline.sources.events import ClassificationError, empty_event_rules, load_event_rules
+from kuva_pipeline.sources.landing import LandingFileError, as_utf8
+from kuva_pipeline.sources.raw import csv_error
 from kuva_pipeline.sqlmodels import OWNER, WRITER_POOL
+
+AREAS = "('KIR', 'KULP', 'LIIKU', 'NUP')"
 
 
 @dataclass(frozen=True)
@@ -15,18 +29,117 @@ class ReferenceTable:
     name: str
     file: str
     description: str
+    columns: dict[str, str]
+    key: str
+    # The landing folder of the source that needs this table: without landing files
+    # there, a missing reference file gives an empty table instead of a failure.
+    source_folder: str
+    # (SQL condition naming a bad row, what is wrong): checked before the table is replaced.
+    rules: tuple[tuple[str, str], ...] = ()
 
 
 REFERENCE_TABLES: tuple[ReferenceTable, ...] = (
     ReferenceTable(
         "ref_nps_experience_points",
         "nps_experience_points.csv",
-        "Feedback devices (experience points) with their site and service area.",
+        "Feedback devices (experience points) with their site, service area and days in use.",
+        {
+            "experience_point_id": "VARCHAR",
+            "name": "VARCHAR",
+            "site": "VARCHAR",
+            "service_area": "VARCHAR",
+            "device_type": "VARCHAR",
+            "in_use_from": "DATE",
+            "in_use_until": "DATE",
+        },
+        key="experience_point_id",
+        source_folder="nps",
+        rules=(
+            (f"service_area NOT IN {AREAS} OR service_area IS NULL", "service_area is not KIR, KULP, LIIKU or NUP"),
+            ("in_use_from IS NULL", "in_use_from is empty"),
+            ("in_use_until < in_use_from", "in_use_until is before in_use_from"),
+        ),
     ),
     ReferenceTable(
-        "ref_nps_surveys", "nps_surveys.csv", "Surveys shown on the devices and which are NPS."
+        "ref_nps_surveys",
+        "nps_surveys.csv",
+        "Surveys shown on the devices and which are NPS.",
+        {"survey_id": "VARCHAR", "name": "VARCHAR", "is_nps": "VARCHAR"},
+        key="survey_id",
+        source_folder="nps",
+        rules=(
+            ("lower(is_nps) NOT IN ('true', 'false') OR is_nps IS NULL", "is_nps is not true or false"),
+        ),
+    ),
+    ReferenceTable(
+        "ref_varaamo_resources",
+        "varaamo_resources.csv",
+        "Varaamo resources (bookable spaces) with unit, type, service area and sale date.",
+        {
+            "resource_id": "VARCHAR",
+            "name": "VARCHAR",
+            "unit": "VARCHAR",
+            "type": "VARCHAR",
+            "service_area": "VARCHAR",
+            "for_sale": "BOOLEAN",
+            "for_sale_from": "DATE",
+        },
+        key="resource_id",
+        source_folder="varaamo",
+        rules=(
+            (f"service_area NOT IN {AREAS} OR service_area IS NULL", "service_area is not KIR, KULP, LIIKU or NUP"),
+            ("for_sale IS NULL", "for_sale is not true or false"),
+            ("for_sale AND for_sale_from IS NULL", "for_sale is true but for_sale_from is empty"),
+        ),
     ),
 )
+
+
+def load_reference_csv(con: duckdb.DuckDBPyConnection, ref: ReferenceTable, path: Path) -> None:
+    """Read, check and replace `staging.<ref.name>`; raise LandingFileError naming file and line."""
+    with tempfile.TemporaryDirectory(prefix="kuva_ref_") as tmp:
+        readable = as_utf8(Path(path), Path(tmp), name=ref.file, delim=",")
+        cols = "{" + ", ".join(f"'{c}': '{t}'" for c, t in ref.columns.items()) + "}"
+        try:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _ref AS SELECT *, row_number() OVER () + 1 AS _line "
+                f"FROM read_csv(?, header=true, auto_detect=false, columns={cols}, delim=',', "
+                "quote='\"', escape='\"', strict_mode=true)",
+                [str(readable)],
+            )
+        except duckdb.Error as exc:
+            raise csv_error(exc, f"reference/{ref.file}", list(ref.columns), ",") from exc
+    problems: list[str] = []
+    dupes = con.execute(
+        f"SELECT {ref.key}, list(_line ORDER BY _line) FROM _ref GROUP BY 1 HAVING count(*) > 1"
+    ).fetchall()
+    problems += [f"lines {', '.join(map(str, lines))}: {ref.key} {k} appears more than once" for k, lines in dupes]
+    problems += [f"line {ln}: {ref.key} is empty" for (ln,) in con.execute(
+        f"SELECT _line FROM _ref WHERE {ref.key} IS NULL"
+    ).fetchall()]
+    for condition, message in ref.rules:
+        for (ln,) in con.execute(f"SELECT _line FROM _ref WHERE {condition} ORDER BY _line").fetchall():
+            problems.append(f"line {ln}: {message}")
+    if problems:
+        con.execute("DROP TABLE IF EXISTS _ref")
+        raise LandingFileError(f"reference/{ref.file}: " + "; ".join(problems[:10]))
+    con.execute(f"CREATE OR REPLACE TABLE staging.{ref.name} AS SELECT * EXCLUDE (_line) FROM _ref ORDER BY _line")
+    con.execute("DROP TABLE IF EXISTS _ref")
+
+
+def _has_landing_files(landing: LandingResource, folder: str) -> bool:
+    root = landing.landing / folder
+    return root.exists() and any(
+        p.is_file() and not p.name.startswith((".", "_")) for p in root.rglob("*")
+    )
+
+
+def _missing(path: Path, landing: LandingResource, folder: str) -> None:
+    """A missing reference file fails when its source has data to join it to."""
+    if _has_landing_files(landing, folder):
+        raise FileNotFoundError(
+            f"reference file {path} is missing, and {folder}/ in the landing zone has files that need it"
+        )
 
 
 def build_reference_asset(ref: ReferenceTable) -> dg.AssetsDefinition:
@@ -36,23 +149,85 @@ def build_reference_asset(ref: ReferenceTable) -> dg.AssetsDefinition:
         group_name="reference",
         owners=[OWNER],
         kinds={"duckdb", "csv"},
-        code_version="1",
+        code_version="2",
         pool=WRITER_POOL,
     )
-    def _ref(warehouse: WarehouseResource, landing: LandingResource) -> dg.MaterializeResult:
+    def _ref(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource
+    ) -> dg.MaterializeResult:
         path = landing.reference / ref.file
-        if not path.exists():
-            raise FileNotFoundError(f"reference file {path} is missing")
         with warehouse.connect() as con:
-            con.execute(
-                f"CREATE OR REPLACE TABLE staging.{ref.name} AS "
-                "SELECT * FROM read_csv(?, header=true, auto_detect=true)",
-                [str(path)],
-            )
+            if path.exists():
+                try:
+                    load_reference_csv(con, ref, path)
+                except LandingFileError as exc:
+                    raise dg.Failure(description=str(exc), allow_retries=False) from exc
+            else:
+                _missing(path, landing, ref.source_folder)
+                context.log.warning(f"{path} is missing; staging.{ref.name} is empty (no {ref.source_folder} data)")
+                cols = ", ".join(f"{c} {t}" for c, t in ref.columns.items())
+                con.execute(f"CREATE OR REPLACE TABLE staging.{ref.name} ({cols})")
             meta = table_metadata(con, f"staging.{ref.name}")
-        return dg.MaterializeResult(metadata={**meta, "file": str(path)})
+        return dg.MaterializeResult(metadata={**meta, "file": str(path), "file_exists": path.exists()})
 
     return _ref
 
 
-ASSETS = [build_reference_asset(r) for r in REFERENCE_TABLES]
+EVENT_RULE_TABLES: dict[str, str] = {
+    "ref_event_classes": "Event classes in the order they are tried, with the meter each feeds.",
+    "ref_event_class_rules": "Each class's rules, one row per rule; a NULL condition does not apply.",
+    "ref_event_class_ids": "Event ids each class includes or excludes explicitly.",
+    "ref_event_publishers": "Publishers (organisations) the rules name, with their service area.",
+}
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["staging", name],
+            description=description,
+            group_name="reference",
+            owners=[OWNER],
+            kinds={"duckdb", "yaml"},
+            code_version="1",
+        )
+        for name, description in EVENT_RULE_TABLES.items()
+    ],
+    pool=WRITER_POOL,
+    name="event_classification",
+    can_subset=False,
+)
+def event_classification(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource
+):
+    """The event classification rules (contract `event-classification v1`) as joinable tables."""
+    path = landing.reference / "event_classification.yaml"
+    if path.exists():
+        try:
+            tables = load_event_rules(path)
+        except ClassificationError as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from exc
+    else:
+        _missing(path, landing, "events")
+        context.log.warning(f"{path} is missing; the event rule tables are empty (no events data)")
+        tables = {name: (cols, []) for name, (cols, _) in empty_event_rules().items()}
+    with warehouse.connect() as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for name, (columns, rows) in tables.items():
+                con.execute(f"CREATE OR REPLACE TABLE staging.{name} ({columns})")
+                if rows:
+                    marks = ", ".join("?" for _ in rows[0])
+                    con.executemany(f"INSERT INTO staging.{name} VALUES ({marks})", rows)
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        for name in EVENT_RULE_TABLES:
+            yield dg.MaterializeResult(
+                asset_key=["staging", name],
+                metadata={**table_metadata(con, f"staging.{name}"), "file": str(path)},
+            )
+
+
+ASSETS = [*(build_reference_asset(r) for r in REFERENCE_TABLES), event_classification]

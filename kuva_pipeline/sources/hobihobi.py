@@ -23,6 +23,7 @@ HOBIHOBI_LISTINGS = RawSource(
         "participants",
     ),
     readers=(Reader("*.csv", "csv", delim=";"),),
+    # A snapshot belongs to the day in its file name (the file's first day).
     day_expr="NULL",
     field_descriptions={
         "listing_id": "Hobihobi's id of the listing; stable across snapshots.",
@@ -31,7 +32,7 @@ HOBIHOBI_LISTINGS = RawSource(
         "category": "Hobby category.",
         "service_area": "KUVA service area the listing is attributed to.",
         "visible_from": "First day the listing is visible (d.m.yyyy).",
-        "visible_until": "Last day the listing is visible (d.m.yyyy); empty when open-ended.",
+        "visible_until": "Last day the listing is visible (d.m.yyyy, inclusive); required.",
         "participants": "Participants registered on the listing at snapshot time.",
     },
 )

@@ -103,13 +103,43 @@ def detect_encoding(path: Path, chunk_size: int = 1 << 20) -> str:
             return "cp1252"
 
 
-def as_utf8(path: Path, workdir: Path) -> Path:
+def _decode_error(path: Path, encoding: str, name: str, delim: str | None) -> LandingFileError:
+    """Where a file stops decoding: line, field (for delimited text) and the offending byte."""
+    data = path.read_bytes()
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        pos = exc.start
+        line_start = data.rfind(b"\n", 0, pos) + 1
+        line_no = data.count(b"\n", 0, pos) + 1
+        where = f"line {line_no}"
+        if delim:
+            header_end = data.find(b"\n")
+            header = data[: header_end if header_end >= 0 else len(data)].decode(
+                "utf-8-sig", errors="replace"
+            )
+            names = [h.strip().strip('"') for h in header.rstrip("\r").split(delim)]
+            prefix = data[line_start:pos].decode(encoding, errors="replace")
+            idx = prefix.count(delim)
+            where += f": field {names[idx] if idx < len(names) else '#' + str(idx + 1)}"
+        what = (
+            "not UTF-8 although the file starts with a UTF-8 byte order mark"
+            if encoding == "utf-8-sig"
+            else "neither UTF-8 nor Windows-1252"
+        )
+        return LandingFileError(f"{name}: {where}: byte 0x{data[pos]:02X} is {what}")
+    return LandingFileError(f"{name}: not readable as {encoding}")
+
+
+def as_utf8(path: Path, workdir: Path, name: str | None = None, delim: str | None = None) -> Path:
     """A UTF-8 path DuckDB can read: the file itself, or a transcoded copy in `workdir`.
 
     DuckDB reads UTF-8 natively; BOM files are stripped and cp1252 files (Excel
     exports on Finnish Windows) are transcoded, which is cheap for the small
-    spreadsheets that use them.
+    spreadsheets that use them. A file that decodes as neither fails with the
+    line (and, given the delimiter, the field) of the first bad byte.
     """
+    name = name or path.name
     encoding = detect_encoding(path)
     if encoding == "utf-8":
         return path
@@ -121,7 +151,7 @@ def as_utf8(path: Path, workdir: Path) -> Path:
             while chunk := src.read(1 << 20):
                 dst.write(chunk)
     except UnicodeDecodeError as exc:
-        raise LandingFileError(f"{path}: byte {exc.start}: not readable as {encoding}") from exc
+        raise _decode_error(path, encoding, name, delim) from exc
     return target
 
 

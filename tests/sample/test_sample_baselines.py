@@ -315,7 +315,7 @@ def test_finance_unit_cost_change(small_dir, small_manifest):
 def test_checkin_meter_ids_are_slugs(small_dir):
     import re
 
-    pattern = re.compile(r"^[a-z0-9]+_\d{4}\.[a-z0-9_]+$")
+    pattern = re.compile(r"^[a-z0-9_]+_\d{4}\.[a-z0-9_]+$")
     for path in sorted((small_dir / "checkins").glob("*.csv")):
         for r in rr.csv_rows(path, ";"):
             assert pattern.match(r["meter"]), (path.name, r["meter"])

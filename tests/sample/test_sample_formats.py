@@ -287,7 +287,7 @@ def test_checkins(small_dir: Path):
         assert rows[0] == CHECKIN_HEADER
         for r in rows[1:]:
             assert FI_DATE.match(r[1]) and r[2] in ("TEKEMÄTTÄ", "TEKEILLÄ", "TEHTY")
-            assert r[4] in ("toteutuu", "epävarma", "ei toteudu") and 0 <= int(r[3]) <= 100
+            assert r[4] in ("toteutuu", "toteutumassa", "epävarma", "ei toteudu") and 0 <= int(r[3]) <= 100
             if r[5]:
                 rr.fi_number(r[5])
     xlsx = sorted((small_dir / "checkins").glob("*.xlsx"))

@@ -1,0 +1,48 @@
+/* ---
+description: Unit cost (EUR per output) and budget use (% of budget) by year, per service area and for the whole division; yearly figures stand for every as-of day of their year.
+deps: [staging.finance, marts.as_of_dates]
+materialize: table
+columns:
+  source: Source system (finance).
+  measure: unit_cost (cost / outputs) or budget_use_pct (cost / budget x 100).
+  grain: year, or ytd (the year's figure at a scorecard as-of day of that year; finance is yearly).
+  service_area: KIR, KULP, LIIKU, NUP, HALLINTO (no unit cost - it has no outputs) or KUVA for the whole division (all rows, hallinto and corrections included).
+  value: The measure's value.
+  numerator: Cost in euros (rows summed, corrections included).
+  denominator: unit_cost - outputs; budget_use_pct - budget in euros.
+  row_count: Finance rows summed.
+--- */
+WITH rows AS (
+    SELECT "year", service_area, cost_eur, outputs, budget_eur FROM staging.finance
+),
+sums AS (
+    -- Rows are summed per year and service area: a correction is an extra row.
+    SELECT "year", coalesce(service_area, 'KUVA') AS service_area,
+           sum(cost_eur) AS cost_eur, sum(outputs) AS outputs, sum(budget_eur) AS budget_eur,
+           count(*) AS n_rows
+    FROM rows
+    GROUP BY GROUPING SETS (("year", service_area), ("year"))
+),
+periods AS (
+    SELECT DISTINCT 'year' AS grain, "year", make_date("year", 1, 1) AS period_start,
+           make_date("year", 12, 31) AS period_end
+    FROM rows
+    UNION ALL
+    SELECT DISTINCT 'ytd', a."year", make_date(a."year", 1, 1), a.as_of
+    FROM marts.as_of_dates a
+    WHERE a."year" IN (SELECT "year" FROM rows)
+)
+SELECT 'finance' AS source, 'unit_cost' AS measure, p.grain, p.period_start, p.period_end, s.service_area,
+       round(s.cost_eur::DOUBLE / s.outputs, 6) AS value, s.cost_eur::DOUBLE AS numerator,
+       s.outputs::DOUBLE AS denominator, s.n_rows AS row_count
+FROM periods p
+JOIN sums s USING ("year")
+WHERE s.outputs > 0
+UNION ALL
+SELECT 'finance', 'budget_use_pct', p.grain, p.period_start, p.period_end, s.service_area,
+       round(100 * s.cost_eur::DOUBLE / s.budget_eur::DOUBLE, 4), s.cost_eur::DOUBLE,
+       s.budget_eur::DOUBLE, s.n_rows
+FROM periods p
+JOIN sums s USING ("year")
+WHERE s.budget_eur > 0
+ORDER BY measure, grain, period_start, service_area

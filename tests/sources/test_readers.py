@@ -1,0 +1,215 @@
+"""The landing readers on their own: encodings, Finnish conventions, strictness and error messages.
+
+Each test writes a tiny file and loads it with `load_raw` into a fresh warehouse;
+expectations are the file's own bytes.
+"""
+
+import json
+from datetime import date, datetime
+
+import pytest
+
+from kuva_pipeline.resources import WarehouseResource
+from kuva_pipeline.sources.landing import LandingFileError, detect_encoding
+from kuva_pipeline.sources.raw import RawSource, Reader, load_raw, xlsx_to_csv
+
+T0 = datetime(2021, 1, 1, 3, 0)
+FIELDS = ("id", "name", "amount")
+
+
+def source(kind="csv", partitioned=True, **reader) -> RawSource:
+    pattern = {"csv": "*.csv", "xlsx": "*.xlsx"}.get(kind, "*.json")
+    return RawSource(
+        name="t", table="t", folder="t", description="test", fields=FIELDS,
+        readers=(Reader(pattern, kind, **reader),), day_expr="NULL", partitioned=partitioned,
+    )
+
+
+@pytest.fixture
+def env(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "t").mkdir(parents=True)
+    wh = WarehouseResource(path=str(tmp_path / "w.duckdb"))
+
+    def load(src, start=date(2021, 1, 1), end=date(2021, 12, 31), at=T0):
+        with wh.connect() as con:
+            result = load_raw(con, src, landing, start, end, at)
+            table = con.execute("SELECT * FROM raw.t ORDER BY _source_file, _record_index").fetchall()
+        return result, table
+
+    return landing / "t", load
+
+
+def test_bom_utf8_and_cp1252_read_the_same(env):
+    folder, load = env
+    text = "id;name;amount\n1;Käpylä;1234,50\n2;Östersundom;\u22120,6\n"
+    (folder / "a_2021-01.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    (folder / "b_2021-02.csv").write_bytes(text.replace("\u2212", "-").encode("cp1252"))
+    assert detect_encoding(folder / "a_2021-01.csv") == "utf-8-sig"
+    assert detect_encoding(folder / "b_2021-02.csv") == "cp1252"
+    result, table = load(source(delim=";"))
+    assert result.rows == 4
+    assert [r[:3] for r in table] == [
+        ("1", "Käpylä", "1234,50"), ("2", "Östersundom", "\u22120,6"),
+        ("1", "Käpylä", "1234,50"), ("2", "Östersundom", "-0,6"),
+    ]
+    # Raw keeps the text; the Finnish readings are the staging macros'.
+    import duckdb
+
+    from kuva_pipeline import sqlmacros
+
+    con = duckdb.connect()
+    sqlmacros.install(con)
+    assert con.execute("SELECT fi_number('1234,50'), fi_number('\u22120,6'), fi_date('1.1.2022'), "
+                       "fi_date('31.12.2021'), fi_timestamp('1.3.2024 9:05')").fetchone() == (
+        1234.5, -0.6, date(2022, 1, 1), date(2021, 12, 31), datetime(2024, 3, 1, 9, 5))
+    con.execute("SET TimeZone = 'Europe/Helsinki'")
+    assert con.execute("SELECT helsinki_date('2021-12-31T22:30:00Z'), helsinki_date('2021-12-31T21:59:00Z')"
+                       ).fetchone() == (date(2022, 1, 1), date(2021, 12, 31))
+
+
+def test_quoted_fields_crlf_and_short_rows(env):
+    folder, load = env
+    (folder / "a_2021-01.csv").write_bytes(
+        b'"id","name","amount"\r\n"1","Sirkus; ""Hyppy""","3"\r\n"2","Kallio"\r\n'
+    )
+    _, table = load(source(delim=","))
+    # The short row is kept with its missing field NULL; staging rejects it with the reason.
+    assert [r[:3] for r in table] == [("1", 'Sirkus; "Hyppy"', "3"), ("2", "Kallio", None)]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("1;a;2\n2;b;3;4\n", "a_2021-01.csv: line 3: field 4 (after amount): 4 fields where the header has 3"),
+        ('1;a;2\n2;"b;3\n3;c;4\n', "a_2021-01.csv: line 3: field name: a quoted value is never closed"),
+    ],
+)
+def test_unreadable_csv_names_file_line_and_field(env, body, message):
+    folder, load = env
+    (folder / "a_2021-01.csv").write_text("id;name;amount\n" + body, encoding="utf-8")
+    with pytest.raises(LandingFileError) as err:
+        load(source(delim=";"))
+    assert str(err.value).startswith("t/" + message)
+
+
+def test_bytes_that_are_no_encoding_name_line_and_field(env):
+    folder, load = env
+    # 0x81 is undefined in cp1252 and not UTF-8.
+    (folder / "a_2021-01.csv").write_bytes(b"id;name;amount\n1;ok;2\n2;bad\x81;3\n")
+    with pytest.raises(LandingFileError) as err:
+        load(source(delim=";"))
+    assert str(err.value) == "t/a_2021-01.csv: line 3: field name: byte 0x81 is neither UTF-8 nor Windows-1252"
+
+
+def test_missing_and_extra_columns(env):
+    folder, load = env
+    (folder / "a_2021-01.csv").write_text("id;name\n1;a\n", encoding="utf-8")
+    with pytest.raises(LandingFileError, match=r"t/a_2021-01.csv: line 1: field amount: missing from the header"):
+        load(source(delim=";"))
+    (folder / "a_2021-01.csv").write_text("id;name;amount;note\n1;a;2;x\n", encoding="utf-8")
+    result, table = load(source(delim=";"))
+    assert result.extra_columns == {"t/a_2021-01.csv": ["note"]}
+    assert [r[:3] for r in table] == [("1", "a", "2")]
+
+
+def test_malformed_json_names_line_and_column(env):
+    folder, load = env
+    (folder / "a_2021-01.json").write_text('[\n {"id": 1, "name": "a"},\n {"id": 2, "name": }\n]', encoding="utf-8")
+    with pytest.raises(LandingFileError) as err:
+        load(source("json_array"))
+    assert str(err.value) == "t/a_2021-01.json: line 3, column 20: field name: Expecting value"
+
+
+def test_pages_need_their_records_list_and_add_up_to_their_count(env):
+    folder, load = env
+    page = {"count": 3, "next": None, "previous": None, "results": [{"id": 1}, {"id": 2}]}
+    (folder / "a_2021-01_p001.json").write_text(json.dumps(page), encoding="utf-8")
+    result, table = load(source("json_pages", count_key="count"))
+    assert [r[0] for r in table] == ["1", "2"]
+    assert result.page_count_mismatches == [
+        "t/a_2021-01.json: the pages say count 3 but hold 2 records in 1 page(s)"
+    ]
+    (folder / "a_2021-01_p001.json").write_text(json.dumps({"count": 0, "detail": "error"}), encoding="utf-8")
+    with pytest.raises(LandingFileError, match="t/a_2021-01_p001.json: line 1: field results: missing"):
+        load(source("json_pages", count_key="count"))
+
+
+def test_xlsx_first_sheet_dates_numbers_and_blank_rows(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["id", "name", "amount"])
+    ws.append([1, datetime(2021, 12, 31), 40.0])
+    ws.append([None, None, None])
+    ws.append([2, "x", 0.5])
+    wb.create_sheet("Other").append(["ignored"])
+    wb.save(tmp_path / "a.xlsx")
+    out = xlsx_to_csv(tmp_path / "a.xlsx", tmp_path, "a.xlsx")
+    assert out.read_text(encoding="utf-8") == "id,name,amount\n1,2021-12-31,40\n2,x,0.5\n"
+    (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
+    with pytest.raises(LandingFileError, match=r"^broken.xlsx: line 1: not a readable .xlsx workbook"):
+        xlsx_to_csv(tmp_path / "broken.xlsx", tmp_path, "broken.xlsx")
+
+
+def test_partitions_replace_only_their_days_and_keep_loaded_at(env):
+    folder, load = env
+    (folder / "a_2021-01-05.csv").write_text("id;name;amount\n1;a;1\n", encoding="utf-8")
+    (folder / "a_2021-02-05.csv").write_text("id;name;amount\n2;b;2\n", encoding="utf-8")
+    _, first = load(source(delim=";"))
+    # A corrected January file, loaded later for January only: February is untouched,
+    # and an unchanged row would keep its first _loaded_at.
+    (folder / "a_2021-01-05.csv").write_text("id;name;amount\n1;a;1\n3;c;3\n", encoding="utf-8")
+    later = datetime(2021, 3, 1)
+    _, second = load(source(delim=";"), date(2021, 1, 1), date(2021, 1, 31), at=later)
+    assert [(r[0], r[-1]) for r in second] == [("1", T0), ("3", later), ("2", T0)]
+    assert first[-1] == second[-1]
+
+
+def test_an_unpartitioned_source_reloads_every_file(env):
+    folder, load = env
+    (folder / "a_2020.csv").write_text("id;name;amount\n1;a;1\n", encoding="utf-8")
+    (folder / "a_2021.csv").write_text("id;name;amount\n2;b;2\n", encoding="utf-8")
+    result, table = load(source(delim=";", partitioned=False), date(2021, 6, 1), date(2021, 6, 30))
+    assert result.files == ["t/a_2020.csv", "t/a_2021.csv"] and len(table) == 2
+    (folder / "a_2020.csv").unlink()
+    _, table = load(source(delim=";", partitioned=False))
+    assert [r[0] for r in table] == ["2"]
+
+
+def test_reference_files_fail_with_line_and_field(tmp_path):
+    import duckdb
+
+    from kuva_pipeline.defs.reference import REFERENCE_TABLES, load_reference_csv
+
+    ref = next(r for r in REFERENCE_TABLES if r.name == "ref_varaamo_resources")
+    path = tmp_path / "varaamo_resources.csv"
+    header = "resource_id,name,unit,type,service_area,for_sale,for_sale_from\n"
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA staging")
+    path.write_text(header + "r1,A,U,room,KIR,true,2021-15-01\n", encoding="utf-8")
+    with pytest.raises(LandingFileError) as err:
+        load_reference_csv(con, ref, path)
+    assert str(err.value) == "reference/varaamo_resources.csv: line 2: field for_sale_from: '2021-15-01' is not a DATE"
+    path.write_text(header + "r1,A,U,room,KIR,false,\nr2,B,U,room,XYZ,false,\nr1,C,U,room,NUP,false,\n",
+                    encoding="utf-8")
+    with pytest.raises(LandingFileError) as err:
+        load_reference_csv(con, ref, path)
+    assert str(err.value) == (
+        "reference/varaamo_resources.csv: lines 2, 4: resource_id r1 appears more than once; "
+        "line 3: service_area is not KIR, KULP, LIIKU or NUP"
+    )
+
+
+def test_a_month_larger_than_a_row_group_loads_whole(env):
+    # DuckDB 2.0 scans a table made by `CREATE ... AS ... LIMIT 0` and then filled with more
+    # than a row group (122,880 rows) inside a transaction as empty; the loader must not.
+    folder, load = env
+    n = 130_000
+    (folder / "a_2021-01.csv").write_text(
+        "id;name;amount\n" + "".join(f"{i};n{i};{i}\n" for i in range(n)), encoding="utf-8"
+    )
+    result, table = load(source(delim=";"))
+    assert result.rows == n == len(table)
+    assert result.rows_by_file == {"t/a_2021-01.csv": n}
