@@ -186,3 +186,52 @@ def test_a_reader_is_never_broken_and_never_sees_two_refreshes(tmp_path):
     for refresh_id, published_rows, counted_rows in report["seen"]:
         # The recorded row count of that refresh is what the reader counted in the same file.
         assert published_rows == counted_rows, refresh_id
+
+
+def _finance_totals(year: int, encoding: str) -> tuple[float, float]:
+    """Cost and outputs of a year summed by hand from the Finnish finance CSV."""
+    import csv
+
+    path = ROOT / "data" / "landing" / "finance" / f"finance_{year}.csv"
+    with path.open(encoding=encoding, newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+
+    def number(text: str) -> float:
+        return float(text.replace("\u2212", "-").replace(",", ".")) if text else 0.0
+
+    return (
+        sum(number(r["kustannukset_eur"]) for r in rows),
+        sum(number(r["suoritteet"]) for r in rows),
+    )
+
+
+def test_unit_cost_is_scored_against_its_tp2020_baseline_from_the_feed(sample_snapshot):
+    _, snapshot = sample_snapshot
+    cost_2020, outputs_2020 = _finance_totals(2020, "cp1252")
+    cost_2021, outputs_2021 = _finance_totals(2021, "utf-8-sig")
+    baseline = cost_2020 / outputs_2020  # TP2020, EUR per output
+    actual = cost_2021 / outputs_2021
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        row = con.execute(
+            "SELECT baseline_value, baseline_from_data, tier_minimum, tier_challenging, "
+            "tier_exceptional, actual_value, tier FROM bi.scorecard "
+            "WHERE meter_id = 'weighted_targets_2021.unit_cost' AND as_of = DATE '2021-12-31'"
+        ).fetchone()
+    finally:
+        con.close()
+    got_baseline, from_data, minimum, challenging, exceptional, got_actual, tier = row
+    assert from_data is True
+    assert got_baseline == pytest.approx(baseline, rel=1e-6)
+    # Seed 004: unchanged / -0.5 % / -1 % against TP2020, lower is better.
+    assert (minimum, challenging, exceptional) == pytest.approx(
+        (baseline, baseline * 0.995, baseline * 0.99), rel=1e-6
+    )
+    assert got_actual == pytest.approx(actual, rel=1e-6)
+    expected_tier = (
+        "exceptional" if actual <= baseline * 0.99
+        else "challenging" if actual <= baseline * 0.995
+        else "minimum" if actual <= baseline
+        else "none"
+    )
+    assert tier == expected_tier

@@ -8,6 +8,7 @@ scores and `marts.scorecard_history` keeps every refresh's scores, appended.
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -183,9 +184,9 @@ def compute_scorecard(con) -> pd.DataFrame:
             baseline_from_data = False
             if baseline is None and m.source != "checkin" and _text(m.baseline_period):
                 # "vs TP2020": the baseline is the feed's own value for that year.
-                year_text = str(m.baseline_period)[:4]
-                if year_text.isdigit():
-                    baseline = yearly.get((m.meter_id, int(year_text)))
+                found = re.search(r"(19|20)\d\d", str(m.baseline_period))  # "2020", "TP2020"
+                if found:
+                    baseline = yearly.get((m.meter_id, int(found.group(0))))
                     baseline_from_data = baseline is not None
             bounds = _resolved(m.target_json, baseline, m.direction)
             profile = None
