@@ -162,6 +162,9 @@ def compute_scorecard(con) -> pd.DataFrame:
         start = pd.Timestamp(r.period_start)
         monthly.setdefault((r.meter_id, start.year), {})[start.month] = _num(r.value) or 0.0
 
+    from kuva_pipeline.quality.health import source_health
+
+    health_on: dict[date, dict] = {}
     rows: list[dict] = []
     for m in meters.itertuples(index=False):
         dates = as_of_dates[as_of_dates.scorecard_id == m.scorecard_id]
@@ -180,6 +183,14 @@ def compute_scorecard(con) -> pd.DataFrame:
                 elif actual is None:
                     data_quality = "missing"
                     reason = f"no {m.source} data for {m.year} up to {as_of}"
+                if origin == "feed":
+                    # A feed that failed a blocking check or went stale cannot vouch for
+                    # its value: the meter is no_data with the reason, never red or green.
+                    if as_of not in health_on:
+                        health_on[as_of] = source_health(con, as_of)
+                    state, why = health_on[as_of].get(m.source, ("ok", None))
+                    if state != "ok":
+                        data_quality, reason = state, why
             baseline = _num(m.baseline_value)
             baseline_from_data = False
             if baseline is None and m.source != "checkin" and _text(m.baseline_period):

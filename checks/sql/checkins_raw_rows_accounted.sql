@@ -1,0 +1,27 @@
+/* ---
+asset: staging.checkins
+severity: ERROR
+description: Every raw checkins row is either staged or quarantined, exactly once, over the whole table (it is reloaded whole).
+why: raw = staging + quarantine is the promise that nothing is lost or invented on the way to the meters.
+requires: [raw.checkins, quarantine.checkins]
+--- */
+WITH raw AS (
+    SELECT _source_file, _record_index, count(*) AS n FROM raw.checkins GROUP BY ALL
+),
+landed AS (
+    SELECT _source_file, _record_index, count(*) AS n
+    FROM (
+        SELECT _source_file, _record_index FROM staging.checkins
+        UNION ALL
+        SELECT _source_file, _record_index FROM quarantine.checkins
+    )
+    GROUP BY ALL
+)
+SELECT coalesce(r._source_file, l._source_file) AS _source_file,
+       coalesce(r._record_index, l._record_index) AS _record_index,
+       coalesce(r.n, 0) AS in_raw,
+       coalesce(l.n, 0) AS staged_or_quarantined
+FROM raw r
+FULL JOIN landed l USING (_source_file, _record_index)
+WHERE coalesce(r.n, 0) <> coalesce(l.n, 0)
+ORDER BY 1, 2

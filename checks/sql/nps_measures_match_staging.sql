@@ -1,0 +1,39 @@
+/* ---
+asset: meters.nps_measures
+severity: ERROR
+description: The NPS meter's answers per month and year equal the valid NPS answers in staging, for the division and for every service area.
+why: A meter total that does not add up to the rows it comes from is a broken meter, whatever its colour; the scorecard must not score it.
+requires: [staging.nps_responses]
+--- */
+WITH answers AS (
+    SELECT local_date, coalesce(service_area, 'KUVA') AS service_area
+    FROM staging.nps_responses
+    WHERE is_nps_survey AND NOT is_misuse
+),
+staged AS (
+    SELECT grain, period_start, service_area, count(*) AS answers
+    FROM (
+        SELECT 'month' AS grain, date_trunc('month', local_date)::DATE AS period_start, service_area FROM answers
+        UNION ALL
+        SELECT 'year', date_trunc('year', local_date)::DATE, service_area FROM answers
+    )
+    GROUP BY GROUPING SETS ((grain, period_start, service_area), (grain, period_start))
+),
+staged_named AS (
+    SELECT grain, period_start, coalesce(service_area, 'KUVA') AS service_area, sum(answers) AS answers
+    FROM staged GROUP BY ALL
+),
+metered AS (
+    SELECT grain, period_start, service_area, denominator::BIGINT AS answers
+    FROM meters.nps_measures
+    WHERE measure = 'nps_index' AND grain IN ('month', 'year')
+)
+SELECT coalesce(s.grain, m.grain) AS grain,
+       coalesce(s.period_start, m.period_start) AS period_start,
+       coalesce(s.service_area, m.service_area) AS service_area,
+       s.answers AS staging_answers,
+       m.answers AS meter_answers
+FROM staged_named s
+FULL JOIN metered m USING (grain, period_start, service_area)
+WHERE s.answers IS DISTINCT FROM m.answers
+ORDER BY 1, 2, 3
