@@ -35,9 +35,11 @@ def build_definitions(
     jobs: list | None = None,
 ) -> dg.Definitions:
     """The definitions; tests and the CLI pass their own resources, loggers or jobs."""
+    from kuva_pipeline.defs.operations import with_freshness_policies
+
     found = _collect()
     return dg.Definitions(
-        assets=[*found["ASSETS"], *model_assets()],
+        assets=with_freshness_policies([*found["ASSETS"], *model_assets()]),
         asset_checks=found["ASSET_CHECKS"],
         jobs=[*found["JOBS"], *(jobs or [])],
         schedules=found["SCHEDULES"],

@@ -17,7 +17,7 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from kuva_pipeline import settings, sqlmacros
+from kuva_pipeline import alerts, settings, sqlmacros
 
 SCHEMAS: tuple[str, ...] = ("raw", "staging", "quarantine", "meters", "marts", "quality", "bi")
 
@@ -76,7 +76,10 @@ class WarehouseResource(dg.ConfigurableResource):
             # and spills to disk beyond the limit instead of crowding the machine.
             con.execute(f"SET memory_limit = '{self.memory_limit}'")
             sqlmacros.install(con)
-            yield con
+            # Inside a Dagster step, a permanent error (a malformed model, file or
+            # reference) fails at once instead of waiting out the retries.
+            with alerts.fail_fast():
+                yield con
         finally:
             con.close()
 

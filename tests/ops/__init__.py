@@ -1,0 +1,1 @@
+"""Tests of running unattended: schedule, sensors, backfills, concurrency, retries, alerts."""
