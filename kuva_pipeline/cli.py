@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from kuva_pipeline import settings
+from kuva_pipeline.partitions import FIRST_DAY
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -62,9 +63,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from kuva_pipeline.runner import RefreshError, run_refresh
 
     console = _console()
-    start = args.date_from or date.fromisoformat(
-        __import__("kuva_pipeline.partitions", fromlist=["FIRST_DAY"]).FIRST_DAY
-    )
+    start = args.date_from or date.fromisoformat(FIRST_DAY)
     end = args.date_to or yesterday_in_helsinki()
     if end < start:
         console.print(f"[red]--to {end} is before --from {start}[/red]")

@@ -11,7 +11,7 @@ README's design notes for the measurements.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import dagster as dg
 
@@ -35,7 +35,3 @@ def partition_dates(context: dg.AssetExecutionContext) -> tuple[date, date]:
 def month_key(day: date) -> str:
     """The partition key of the month holding `day`."""
     return day.replace(day=1).isoformat()
-
-
-def parse_day(text: str) -> date:
-    return datetime.strptime(text, "%Y-%m-%d").date()

@@ -12,9 +12,10 @@ Each `assets/<layer>/<table>.sql` starts with a YAML header in a comment:
     SELECT ...
 
 and the rest is one DuckDB SELECT. `table` rebuilds the table atomically,
-`view` replaces a view, and `partitions` replaces the daily partitions of the
+`view` replaces a view, and `partitions` replaces the partitions of the
 run (the query sees `$partition_start` and `$partition_end`, inclusive
-Helsinki dates) by delete-then-insert in one transaction. With `quarantine`,
+Helsinki dates) by delete-then-insert in one transaction. With `quarantine`
+(partitioned or whole tables),
 the query returns every input row with a `_reject_reason` (NULL when clean);
 clean rows go to `<layer>.<table>` and rejected rows, reason attached, to
 `quarantine.<table>`, so nothing is lost.
@@ -105,8 +106,8 @@ def parse_model(path: Path) -> SqlModel:
     if materialize not in {"table", "view", "partitions"}:
         raise ModelError(f"{path}: header.materialize: {materialize!r} is not table, view or partitions")
     quarantine = bool(header.get("quarantine", False))
-    if quarantine and materialize != "partitions":
-        raise ModelError(f"{path}: header.quarantine: only partitioned models quarantine rows")
+    if quarantine and materialize == "view":
+        raise ModelError(f"{path}: header.quarantine: a view cannot quarantine rows")
     return SqlModel(
         schema=schema,
         name=path.stem,
@@ -187,6 +188,30 @@ def _replace_partitions(
     return counts
 
 
+def _replace_whole(con: duckdb.DuckDBPyConnection, model: SqlModel) -> dict[str, int]:
+    """Rebuild a whole quarantining table: clean rows to the table, rejects to quarantine, one transaction."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _model AS {model.sql}")
+    cols = {r[0] for r in con.execute("DESCRIBE _model").fetchall()}
+    if "_reject_reason" not in cols:
+        raise ModelError(f"{model.path}: a quarantining model must return _reject_reason")
+    order = " ORDER BY _source_file, _record_index" if {"_source_file", "_record_index"} <= cols else ""
+    targets = {
+        model.table: f"SELECT * EXCLUDE (_reject_reason) FROM _model WHERE _reject_reason IS NULL{order}",
+        f"quarantine.{model.name}": f"SELECT * FROM _model WHERE _reject_reason IS NOT NULL{order}",
+    }
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table, select in targets.items():
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("DROP TABLE IF EXISTS _model")
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in targets}
+
+
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -195,14 +220,16 @@ def _comment(con: duckdb.DuckDBPyConnection, model: SqlModel, verb: str) -> None
     """The model's description and column descriptions as COMMENT ON, for BI tools and SQL clients."""
     con.execute(f"COMMENT ON {verb} {model.table} IS {_quote(model.description)}")
     present = {r[0] for r in con.execute(f"DESCRIBE {model.table}").fetchall()}
-    unknown = set(model.columns) - present
+    # A quarantining model documents _reject_reason, which only quarantine keeps.
+    documented = {c: t for c, t in model.columns.items() if not (model.quarantine and c == "_reject_reason")}
+    unknown = set(documented) - present
     if unknown:
         raise ModelError(f"{model.path}: header.columns: no such column(s) {sorted(unknown)}")
-    undocumented = present - set(model.columns)
+    undocumented = present - set(documented)
     if model.schema == "bi" and undocumented:
         # The bi schema is a published contract: every column is documented.
         raise ModelError(f"{model.path}: header.columns: undocumented column(s) {sorted(undocumented)}")
-    for column, text in model.columns.items():
+    for column, text in documented.items():
         con.execute(f'COMMENT ON COLUMN {model.table}."{column}" IS {_quote(text)}')
 
 
@@ -267,6 +294,17 @@ def build_model_asset(model: SqlModel) -> dg.AssetsDefinition:
                             con, f"quarantine.{model.name}", model.columns, where=where, lean=lean
                         ),
                     )
+            elif model.quarantine:
+                counts = _replace_whole(con, model)
+                context.log.info(", ".join(f"{t} {n} rows" for t, n in counts.items()))
+                _comment(con, model, "TABLE")
+                yield dg.MaterializeResult(
+                    asset_key=model.key, metadata=table_metadata(con, model.table, model.columns)
+                )
+                yield dg.MaterializeResult(
+                    asset_key=dg.AssetKey(["quarantine", model.name]),
+                    metadata=table_metadata(con, f"quarantine.{model.name}", model.columns),
+                )
             else:
                 verb = "VIEW" if model.materialize == "view" else "TABLE"
                 con.execute(f"CREATE OR REPLACE {verb} {model.table} AS {model.sql}")

@@ -1,8 +1,4 @@
-"""Raw assets: one per source table, loading landing files as-is with file lineage.
-
-Also the whole-table staging models of the unpartitioned sources (see
-`kuva_pipeline.sources.wholemodels`), which belong with the sources that feed them.
-"""
+"""Raw assets: one per source table, loading landing files as-is with file lineage."""
 
 
 import importlib
@@ -17,7 +13,6 @@ from kuva_pipeline.partitions import feed_partitions, partition_dates
 from kuva_pipeline.resources import LandingResource, WarehouseResource
 from kuva_pipeline.sources.landing import LandingFileError
 from kuva_pipeline.sources.raw import LINEAGE_COLUMNS, RawSource, load_raw
-from kuva_pipeline.sources.wholemodels import whole_model_assets
 from kuva_pipeline.sqlmodels import OWNER, WRITER_POOL
 
 
@@ -140,5 +135,5 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
     return _raw
 
 
-ASSETS = [*(build_raw_asset(s) for s in RAW_SOURCES), *whole_model_assets()]
+ASSETS = [build_raw_asset(s) for s in RAW_SOURCES]
 assert set(LINEAGE_DESCRIPTIONS) == set(LINEAGE_COLUMNS)

@@ -21,7 +21,7 @@ import csv
 import json
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -501,7 +501,3 @@ def load_raw(
         extra_columns=extra_columns,
         page_count_mismatches=mismatches,
     )
-
-
-def sql_list(values: Sequence[str]) -> str:
-    return ", ".join(_lit(v) for v in values)
