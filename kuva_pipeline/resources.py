@@ -19,6 +19,12 @@ from pydantic import Field
 
 from kuva_pipeline import alerts, settings, sqlmacros
 
+OWNER = "team:kuva-data"
+"""Owner of every asset in the UI."""
+
+WRITER_POOL = "duckdb_writer"
+"""Every asset that writes the warehouse takes this pool; the instance limits it to 1."""
+
 SCHEMAS: tuple[str, ...] = ("raw", "staging", "quarantine", "meters", "marts", "quality", "bi")
 
 LOCK_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)

@@ -36,13 +36,10 @@ import yaml
 
 from kuva_pipeline.metadata import column_schema, table_metadata
 from kuva_pipeline.partitions import feed_partitions, partition_dates
-from kuva_pipeline.resources import WarehouseResource
+from kuva_pipeline.resources import OWNER, WRITER_POOL, WarehouseResource
 from kuva_pipeline.settings import PROJECT_ROOT
 
 MODELS_DIR = PROJECT_ROOT / "assets"
-OWNER = "team:kuva-data"
-WRITER_POOL = "duckdb_writer"
-"""Every asset that writes the warehouse takes this pool; the instance limits it to 1."""
 
 _HEADER = re.compile(r"\A\s*/\*\s*---\s*\n(.*?)\n\s*---\s*\*/\s*(.*)\Z", re.S)
 LAYER_SCHEMAS = {"staging", "meters", "marts", "bi"}

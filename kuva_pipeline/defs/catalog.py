@@ -5,8 +5,7 @@ import hashlib
 import dagster as dg
 
 from kuva_pipeline.metadata import table_metadata
-from kuva_pipeline.resources import CatalogResource, WarehouseResource
-from kuva_pipeline.sqlmodels import OWNER, WRITER_POOL
+from kuva_pipeline.resources import OWNER, WRITER_POOL, CatalogResource, WarehouseResource
 
 CATALOG_TABLES: dict[str, str] = {
     "dim_scorecard": "Scorecards: one per unit and year, from the catalog.",

@@ -10,9 +10,8 @@ import dagster as dg
 import pandas as pd
 
 from kuva_pipeline.metadata import table_metadata
-from kuva_pipeline.resources import WarehouseResource
+from kuva_pipeline.resources import OWNER, WRITER_POOL, WarehouseResource
 from kuva_pipeline.scoring import STATUS_LABELS, RollupItem, rollup
-from kuva_pipeline.sqlmodels import OWNER, WRITER_POOL
 
 # Worst first: the goal takes the first of these that any of its meters has.
 STATUS_ORDER = ("not_achieved", "at_risk", "on_track", "achieved")

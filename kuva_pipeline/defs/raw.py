@@ -10,10 +10,9 @@ import dagster as dg
 from kuva_pipeline import sources as sources_package
 from kuva_pipeline.metadata import column_schema, table_metadata
 from kuva_pipeline.partitions import feed_partitions, partition_dates
-from kuva_pipeline.resources import LandingResource, WarehouseResource
+from kuva_pipeline.resources import OWNER, WRITER_POOL, LandingResource, WarehouseResource
 from kuva_pipeline.sources.landing import LandingFileError
 from kuva_pipeline.sources.raw import LINEAGE_COLUMNS, RawSource, load_raw
-from kuva_pipeline.sqlmodels import OWNER, WRITER_POOL
 
 
 def discover_sources() -> list[RawSource]:

@@ -15,11 +15,10 @@ import dagster as dg
 import duckdb
 
 from kuva_pipeline.metadata import table_metadata
-from kuva_pipeline.resources import LandingResource, WarehouseResource
+from kuva_pipeline.resources import OWNER, WRITER_POOL, LandingResource, WarehouseResource
 from kuva_pipeline.sources.events import ClassificationError, empty_event_rules, load_event_rules
 from kuva_pipeline.sources.landing import LandingFileError, as_utf8
 from kuva_pipeline.sources.raw import csv_error
-from kuva_pipeline.sqlmodels import OWNER, WRITER_POOL
 
 AREAS = "('KIR', 'KULP', 'LIIKU', 'NUP')"
 

@@ -24,9 +24,8 @@ from kuva_pipeline.catalog.targets import (
     tier_thresholds,
 )
 from kuva_pipeline.metadata import table_metadata
-from kuva_pipeline.resources import WarehouseResource
+from kuva_pipeline.resources import OWNER, WRITER_POOL, WarehouseResource
 from kuva_pipeline.scoring import SCORING_CODE_VERSION, expected_fraction, score
-from kuva_pipeline.sqlmodels import OWNER, WRITER_POOL
 
 SCORECARD_COLUMNS: dict[str, str] = {
     "scorecard_id": "Scorecard (unit and year).",

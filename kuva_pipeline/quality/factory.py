@@ -46,9 +46,8 @@ from kuva_pipeline.quality.suites import (
     load_suites,
 )
 from kuva_pipeline.quality.waivers import WAIVERS_FILE, WaiverFile, load_waivers
-from kuva_pipeline.resources import LandingResource, WarehouseResource
+from kuva_pipeline.resources import WRITER_POOL, LandingResource, WarehouseResource
 from kuva_pipeline.sources.raw import RawSource
-from kuva_pipeline.sqlmodels import WRITER_POOL
 
 log = logging.getLogger("kuva_pipeline.quality")
 

@@ -12,8 +12,7 @@ import yaml
 from kuva_pipeline.definitions import build_definitions, defs
 from kuva_pipeline.defs import operations as ops
 from kuva_pipeline.partitions import feed_partitions
-from kuva_pipeline.resources import default_resources
-from kuva_pipeline.sqlmodels import WRITER_POOL
+from kuva_pipeline.resources import WRITER_POOL, default_resources
 from tests.ops.helpers import PROJECT_INSTANCE_YAML, ROOT
 
 
