@@ -2,7 +2,7 @@
 
 Each module under `kuva_pipeline/defs/` contributes by naming what it defines
 in module-level lists: `ASSETS`, `ASSET_CHECKS`, `JOBS`, `SCHEDULES`,
-`SENSORS`. SQL models under `assets/` become assets on their own. Adding a
+`SENSORS`. The dbt models under `assets/` come in through `defs/models.py`. Adding a
 source or a check means adding a module, not editing this file.
 """
 
@@ -14,8 +14,8 @@ import pkgutil
 import dagster as dg
 
 from kuva_pipeline import defs as defs_package
+from kuva_pipeline.dbt_project import dbt_resource
 from kuva_pipeline.resources import default_resources
-from kuva_pipeline.sqlmodels import model_assets
 
 _KINDS = ("ASSETS", "ASSET_CHECKS", "JOBS", "SCHEDULES", "SENSORS")
 
@@ -39,12 +39,12 @@ def build_definitions(
 
     found = _collect()
     return dg.Definitions(
-        assets=with_freshness_policies([*found["ASSETS"], *model_assets()]),
+        assets=with_freshness_policies(found["ASSETS"]),
         asset_checks=found["ASSET_CHECKS"],
         jobs=[*found["JOBS"], *(jobs or [])],
         schedules=found["SCHEDULES"],
         sensors=found["SENSORS"],
-        resources={**default_resources(), **(resources or {})},
+        resources={"dbt": dbt_resource(), **default_resources(), **(resources or {})},
         loggers=loggers,
     )
 

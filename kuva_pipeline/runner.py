@@ -58,14 +58,22 @@ def progress_logger_def(callback) -> dg.LoggerDefinition:
 
 
 def with_siblings(selection: str | None) -> dg.AssetSelection:
-    """The selection plus the other outputs of any multi-asset it touches.
+    """The selection plus the assets that are only whole together.
 
-    A staging model and its quarantine table are written together, so picking
-    one picks both.
+    A staging table and its quarantine are two views of one typed model, so
+    picking any of the three picks all three (raw = staging + quarantine), and
+    a multi-asset that cannot be split comes whole.
     """
     if not selection:
         return dg.AssetSelection.all()
-    return dg.AssetSelection.from_string(selection).required_multi_asset_neighbors()
+    from kuva_pipeline.dbt_project import quarantine_families
+
+    chosen = dg.AssetSelection.from_string(selection).required_multi_asset_neighbors()
+    for family in quarantine_families():
+        members = dg.AssetSelection.assets(*family)
+        touched = (chosen | chosen.upstream(depth=1)) & members
+        chosen = chosen | touched.upstream(depth=1).downstream(depth=1) & members
+    return chosen
 
 
 def partition_range_tags(start: date, end: date) -> dict[str, str]:

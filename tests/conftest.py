@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from kuva_pipeline.dbt_project import DBT_DIR, dbt_executable, dbt_resource
 from kuva_pipeline.resources import CatalogResource, LandingResource, WarehouseResource
 from kuva_pipeline.runner import partition_range_tags
 from kuva_pipeline.runner import with_siblings as _with_siblings
@@ -36,6 +37,31 @@ def fixture_resources(warehouse_path: Path) -> dict[str, object]:
     }
 
 
+def with_dbt(resources: dict[str, object]) -> dict[str, object]:
+    """A test's resources plus the dbt project, unless the test brings its own."""
+    return {"dbt": dbt_resource(), **resources}
+
+
+def dbt_project_copy(tmp: Path, model: str, edit) -> object:
+    """A dbt resource over a copy of the project whose model `model` is `edit(sql)`.
+
+    The asset definitions stay the project's; the run executes the edited SQL,
+    as if someone had changed the model.
+    """
+    import shutil
+
+    from dagster_dbt import DbtCliResource
+
+    copy = tmp / "dbt_project"
+    shutil.copytree(DBT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    (path,) = copy.glob(f"models/*/{model}.sql")
+    sql = path.read_text(encoding="utf-8")
+    changed = edit(sql)
+    assert changed != sql, f"the edit did not change {model}"
+    path.write_text(changed, encoding="utf-8")
+    return DbtCliResource(project_dir=str(copy), dbt_executable=dbt_executable())
+
+
 def materialize_range(
     resources: dict[str, object],
     start: date,
@@ -50,7 +76,7 @@ def materialize_range(
     assets = list(defs.assets)
     return dg.materialize(
         assets,
-        resources=resources,
+        resources=with_dbt(resources),
         tags=partition_range_tags(start, end),
         selection=_with_siblings(selection),
         raise_on_error=raise_on_error,

@@ -14,7 +14,7 @@ import pytest
 
 from kuva_pipeline.bicontract import bi_models, render_contract
 from kuva_pipeline.resources import CatalogResource, LandingResource, WarehouseResource
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, with_dbt
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 PHONE = re.compile(r"(\+358|\b0)[\s-]?\d{1,3}[\s-]?\d{3}[\s-]?\d{2,4}\b")
@@ -47,7 +47,7 @@ def sample_snapshot(tmp_path_factory):
     defs = build_definitions(resources=resources)
     result = dg.materialize(
         list(defs.assets),
-        resources=resources,
+        resources=with_dbt(resources),
         tags=partition_range_tags(date(2019, 1, 1), date(2022, 1, 31)),
         run_config=_publish_config(snapshot),
         instance=dg.DagsterInstance.ephemeral(),
@@ -158,7 +158,7 @@ def test_a_reader_is_never_broken_and_never_sees_two_refreshes(tmp_path):
     def refresh() -> str:
         result = dg.materialize(
             assets,
-            resources=resources,
+            resources=with_dbt(resources),
             tags=partition_range_tags(date(2021, 3, 1), date(2021, 3, 31)),
             run_config=_publish_config(snapshot),
             instance=dg.DagsterInstance.ephemeral(),

@@ -11,7 +11,7 @@ import duckdb
 from kuva_pipeline.definitions import build_definitions
 from kuva_pipeline.resources import CatalogResource, LandingResource, WarehouseResource
 from kuva_pipeline.runner import partition_range_tags, with_siblings
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, with_dbt
 
 NPS = "weighted_targets_2021.nps_index"
 
@@ -25,7 +25,7 @@ def _run(tree: Path, selection: str | None = None):
     defs = build_definitions(resources=resources)
     return dg.materialize(
         [*defs.assets, *defs.asset_checks],
-        resources=resources,
+        resources=with_dbt(resources),
         tags=partition_range_tags(date(2021, 3, 1), date(2021, 3, 31)),
         selection=with_siblings(selection) if selection else None,
         raise_on_error=False,

@@ -3,6 +3,7 @@
 import hashlib
 
 import dagster as dg
+import pandas as pd
 
 from kuva_pipeline.metadata import table_metadata
 from kuva_pipeline.resources import OWNER, WRITER_POOL, CatalogResource, WarehouseResource
@@ -13,7 +14,27 @@ CATALOG_TABLES: dict[str, str] = {
     "dim_meter": "Meters with unit, direction, service area, source binding and baseline.",
     "dim_target": "Each meter's target for its year, with bounds resolved against the baseline.",
     "fact_checkin": "Values and statuses the scorecard documents report, as dated check-ins.",
+    "dim_status": "The scoring statuses with their Finnish and English labels, worst first.",
 }
+
+
+def status_frame() -> pd.DataFrame:
+    """The scoring vocabulary as a table, so SQL roll-ups and BI label statuses as the engine does."""
+    from kuva_pipeline.scoring import STATUS_LABELS
+    from kuva_pipeline.scoring.labels import STATUS_RANK
+
+    return pd.DataFrame(
+        [
+            {
+                "status": status,
+                "label_fi": labels["fi"],
+                "label_en": labels["en"],
+                # Worst first; no_data sorts last, outside the order of measured statuses.
+                "sort_order": STATUS_RANK.get(status, len(STATUS_RANK)),
+            }
+            for status, labels in STATUS_LABELS.items()
+        ]
+    )
 
 
 def _catalog_version(catalog: CatalogResource) -> str:
@@ -48,7 +69,7 @@ def catalog_dimensions(
 
     # The whole catalog is validated even when one table is asked for: a broken
     # file must stop every dimension, not just the one that shows the problem.
-    frames = load_catalog(catalog.path).frames()
+    frames = {**load_catalog(catalog.path).frames(), "dim_status": status_frame()}
     version = _catalog_version(catalog)
     selected = [n for n in CATALOG_TABLES if dg.AssetKey(["marts", n]) in context.selected_asset_keys]
     with warehouse.connect() as con:

@@ -5,11 +5,11 @@ import os
 import dagster as dg
 
 from kuva_pipeline import settings
+from kuva_pipeline.defs.models import warehouse_models
 from kuva_pipeline.publish import publish_postgres, publish_snapshot
-from kuva_pipeline.resources import WarehouseResource
-from kuva_pipeline.sqlmodels import MODELS_DIR, OWNER, WRITER_POOL
+from kuva_pipeline.resources import OWNER, WRITER_POOL, WarehouseResource
 
-BI_KEYS = [dg.AssetKey(["bi", p.stem]) for p in sorted((MODELS_DIR / "bi").glob("*.sql"))]
+BI_KEYS = sorted((k for k in warehouse_models.keys if k.path[0] == "bi"), key=lambda k: k.path)
 
 
 class PublishConfig(dg.Config):

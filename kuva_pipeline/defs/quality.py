@@ -15,19 +15,18 @@ from kuva_pipeline.defs.raw import RAW_SOURCES
 from kuva_pipeline.metadata import column_schema, table_metadata
 from kuva_pipeline.quality.factory import build_asset_checks
 from kuva_pipeline.quality.results import COLUMNS, TABLE, ensure_table
-from kuva_pipeline.resources import WarehouseResource
-from kuva_pipeline.sqlmodels import OWNER, WRITER_POOL, model_assets
+from kuva_pipeline.resources import OWNER, WRITER_POOL, WarehouseResource
 
 
 def project_assets() -> list[dg.AssetsDefinition]:
-    """Every asset the other defs modules and the SQL models define (what checks may target)."""
+    """Every asset the other defs modules define, dbt models included (what checks may target)."""
     found: list[dg.AssetsDefinition] = []
     for info in sorted(pkgutil.iter_modules(defs_package.__path__), key=lambda i: i.name):
         if info.name == __name__.rsplit(".", 1)[-1]:
             continue
         module = importlib.import_module(f"{defs_package.__name__}.{info.name}")
         found.extend(a for a in getattr(module, "ASSETS", ()) if isinstance(a, dg.AssetsDefinition))
-    return [*found, *model_assets()]
+    return found
 
 
 @dg.asset(

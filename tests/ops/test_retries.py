@@ -14,7 +14,6 @@ import pytest
 from kuva_pipeline import alerts
 from kuva_pipeline.definitions import build_definitions
 from kuva_pipeline.defs import operations as ops
-from kuva_pipeline.resources import WarehouseResource
 from kuva_pipeline.runner import with_siblings
 from kuva_pipeline.sources import landing as landing_module
 from tests.ops.helpers import PYTHON
@@ -241,7 +240,7 @@ WIRING = (
 @pytest.mark.parametrize("case", ["missing_reference_file", "malformed_model"])
 def test_project_permanent_errors_fail_fast(case, resources, tmp_path):
     from kuva_pipeline.resources import LandingResource
-    from kuva_pipeline.sqlmodels import build_model_asset, parse_model
+    from tests.conftest import dbt_project_copy
 
     if case == "missing_reference_file":
         resources = {
@@ -250,23 +249,18 @@ def test_project_permanent_errors_fail_fast(case, resources, tmp_path):
                 root=resources["landing"].root, reference_root=str(tmp_path / "no_reference")
             ),
         }
-        job_def = ops.refresh_job("permanent_refresh", "test", retry_policy=FAST)
-        defs = build_definitions(resources=resources, jobs=[job_def])
         selection = [dg.AssetKey(["staging", "ref_nps_surveys"])]
     else:
-        model = tmp_path / "assets" / "staging" / "broken_model.sql"
-        model.parent.mkdir(parents=True)
-        model.write_text(
-            "/* ---\ndescription: A model with a typo.\n--- */\n"
-            "SELECT no_such_column FROM (SELECT 1 AS x)\n",
-            encoding="utf-8",
-        )
-        defs = dg.Definitions(
-            assets=[build_model_asset(parse_model(model))],
-            jobs=[ops.refresh_job("permanent_refresh", "test", retry_policy=FAST)],
-            resources={"warehouse": WarehouseResource(path=str(tmp_path / "wh.duckdb"))},
-        )
-        selection = None
+        # A typo in a model: dbt fails it, and no retry can mend it.
+        resources = {
+            **resources,
+            "dbt": dbt_project_copy(
+                tmp_path, "staging__finance_typed", lambda sql: sql.replace("SELECT", "SELECT no_such_column,", 1)
+            ),
+        }
+        selection = [dg.AssetKey(["raw", "finance"]), dg.AssetKey(["staging", "finance_typed"])]
+    job_def = ops.refresh_job("permanent_refresh", "test", retry_policy=FAST)
+    defs = build_definitions(resources=resources, jobs=[job_def])
     result = defs.resolve_job_def("permanent_refresh").execute_in_process(
         asset_selection=selection,
         instance=dg.DagsterInstance.ephemeral(),

@@ -32,7 +32,7 @@ from kuva_pipeline.quality.factory import build_asset_checks
 from kuva_pipeline.quality.health import source_health
 from kuva_pipeline.resources import CatalogResource, LandingResource, WarehouseResource
 from kuva_pipeline.runner import partition_range_tags, with_siblings
-from kuva_pipeline.sqlmodels import MODELS_DIR, build_model_asset, parse_model
+from tests.conftest import dbt_project_copy, with_dbt
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -72,28 +72,27 @@ def _resources(tree: Path) -> dict[str, object]:
     }
 
 
-def _without_dedup(tree: Path) -> dg.AssetsDefinition:
+def _without_dedup(tree: Path):
     """The NPS staging model with its de-duplication rules deleted: a regression to catch."""
-    sql = (MODELS_DIR / "staging" / "nps_responses.sql").read_text(encoding="utf-8")
-    broken = "\n".join(line for line in sql.splitlines() if "WHEN _nth > 1" not in line)
-    assert broken != sql
-    path = tree / "assets" / "staging" / "nps_responses.sql"
-    path.parent.mkdir(parents=True)
-    path.write_text(broken, encoding="utf-8")
-    return build_model_asset(parse_model(path))
+    return dbt_project_copy(
+        tree,
+        "staging__nps_responses_typed",
+        lambda sql: "\n".join(line for line in sql.splitlines() if "WHEN _nth > 1" not in line),
+    )
 
 
 def _run(
     tree: Path,
     selection: str = SELECTION,
     checks_dir: Path | None = None,
-    replace: dg.AssetsDefinition | None = None,
+    replace=None,
 ):
     resources = _resources(tree)
     defs = build_definitions(resources=resources)
     assets = list(defs.assets)
+    resources = with_dbt(resources)
     if replace is not None:
-        assets = [a for a in assets if a.node_def.name != replace.node_def.name] + [replace]
+        resources["dbt"] = replace
     checks = (
         list(defs.asset_checks)
         if checks_dir is None

@@ -1,0 +1,47 @@
+{{ config(materialized='table') }}
+WITH counted AS (
+    -- Only productions count: top level, scheduled or rescheduled, not deleted or replaced
+    -- (staging.event_classification says why any other event does not).
+    SELECT event_id, measure, start_date
+    FROM {{ ref('staging__event_classification') }}
+    WHERE counts AND measure IS NOT NULL
+),
+class_area(measure, service_area) AS (
+    -- docs/catalog.md: culture events are KULP, sports events LIIKU, district events KULP.
+    VALUES ('large_culture_events', 'KULP'), ('large_sports_events', 'LIIKU'), ('district_events', 'KULP')
+),
+measures AS (
+    SELECT DISTINCT meter AS measure FROM {{ source('reference', 'ref_event_classes') }}
+),
+days AS (
+    SELECT DISTINCT start_date AS d FROM {{ ref('staging__event_classification') }} WHERE start_date IS NOT NULL
+),
+periods AS (
+    -- Months and years with events in the feed, and the as-of days of those years.
+    SELECT DISTINCT 'month' AS grain, date_trunc('month', d)::DATE AS period_start, last_day(d) AS period_end FROM days
+    UNION
+    SELECT DISTINCT 'year', date_trunc('year', d)::DATE, make_date(year(d), 12, 31) FROM days
+    UNION
+    SELECT DISTINCT 'ytd', make_date(a."year", 1, 1), a.as_of
+    FROM {{ ref('marts__as_of_dates') }} a
+    WHERE EXISTS (SELECT 1 FROM days WHERE d BETWEEN make_date(a."year", 1, 1) AND a.as_of)
+),
+scopes AS (
+    SELECT m.measure, 'KUVA' AS service_area FROM measures m
+    UNION ALL
+    SELECT m.measure, ca.service_area FROM measures m JOIN class_area ca USING (measure)
+),
+counts AS (
+    SELECT p.grain, p.period_start, p.period_end, c.measure, count(DISTINCT c.event_id) AS n
+    FROM periods p
+    JOIN counted c ON c.start_date BETWEEN p.period_start AND p.period_end
+    GROUP BY ALL
+)
+SELECT 'events' AS source, s.measure, p.grain, p.period_start, p.period_end, s.service_area,
+       coalesce(c.n, 0)::DOUBLE AS value, coalesce(c.n, 0)::DOUBLE AS numerator,
+       NULL::DOUBLE AS denominator, coalesce(c.n, 0) AS row_count
+FROM periods p
+CROSS JOIN scopes s
+LEFT JOIN counts c ON c.grain = p.grain AND c.period_start = p.period_start
+                  AND c.period_end = p.period_end AND c.measure = s.measure
+ORDER BY measure, grain, period_start, service_area

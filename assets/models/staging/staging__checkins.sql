@@ -1,0 +1,4 @@
+{{ config(materialized='view') }}
+SELECT * EXCLUDE (_reject_reason)
+FROM {{ ref('staging__checkins_typed') }}
+WHERE _reject_reason IS NULL

@@ -1,0 +1,47 @@
+{{ config(materialized='table') }}
+WITH src AS (
+    SELECT * FROM {{ source('raw', 'finance') }}
+),
+typed AS (
+    SELECT
+        try_cast(trim(vuosi) AS INTEGER) AS "year",
+        try_cast(regexp_extract(_source_file, 'finance_(\d{4})', 1) AS INTEGER) AS _file_year,
+        CASE WHEN upper(trim(palvelualue)) IN ('KIR', 'KULP', 'LIIKU', 'NUP', 'HALLINTO')
+             THEN upper(trim(palvelualue)) END AS service_area,
+        -- Finnish decimal: comma, no thousands separator, maybe U+2212 minus; DECIMAL keeps cents exact.
+        try_cast(replace(replace(regexp_replace(trim(kustannukset_eur), '[\s\x{00A0}\x{202F}]', '', 'g'),
+                                 chr(8722), '-'), ',', '.') AS DECIMAL(18, 2)) AS cost_eur,
+        try_cast(regexp_replace(trim(suoritteet), '[\s\x{00A0}\x{202F}]', '', 'g') AS BIGINT) AS outputs,
+        try_cast(replace(replace(regexp_replace(trim(talousarvio_eur), '[\s\x{00A0}\x{202F}]', '', 'g'),
+                                 chr(8722), '-'), ',', '.') AS DECIMAL(18, 2)) AS budget_eur,
+        nullif(trim(suoritteen_laji), '') AS output_kind,
+        coalesce(lower(trim(suoritteen_laji)) LIKE 'oikaisu%', false) AS is_correction,
+        vuosi AS _raw_year, palvelualue AS _raw_area, kustannukset_eur AS _raw_cost,
+        suoritteet AS _raw_outputs, talousarvio_eur AS _raw_budget,
+        _source_file, _record_index, _row_hash, _partition_date
+    FROM src
+),
+checked AS (
+    SELECT
+        *,
+        -- A year delivered in two files (a corrected file beside the old one): the last file wins.
+        max(CASE WHEN "year" = _file_year THEN _source_file END) OVER (PARTITION BY "year") AS _last_file
+    FROM typed
+)
+SELECT
+    "year", service_area, cost_eur, outputs, budget_eur, output_kind, is_correction,
+    _source_file, _record_index, _row_hash, _partition_date,
+    CASE
+        WHEN "year" IS NULL THEN 'vuosi: not a year: ' || coalesce(_raw_year, 'empty')
+        WHEN _file_year IS NOT NULL AND "year" <> _file_year
+            THEN 'vuosi: ' || "year" || ' in the file of ' || _file_year
+        WHEN service_area IS NULL
+            THEN 'palvelualue: ' || coalesce(_raw_area, 'empty') || ' is not KIR, KULP, LIIKU, NUP or hallinto'
+        WHEN cost_eur IS NULL THEN 'kustannukset_eur: not a number: ' || coalesce(_raw_cost, 'empty')
+        WHEN outputs IS NULL OR outputs < 0 THEN 'suoritteet: not a count: ' || coalesce(_raw_outputs, 'empty')
+        WHEN _raw_budget IS NOT NULL AND trim(_raw_budget) <> '' AND budget_eur IS NULL
+            THEN 'talousarvio_eur: not a number: ' || _raw_budget
+        WHEN _source_file <> _last_file
+            THEN 'duplicate: year ' || "year" || ' is delivered again in ' || _last_file || ' (the last file wins)'
+    END AS _reject_reason
+FROM checked

@@ -1,0 +1,92 @@
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ replace_window() }}", tags=['feed']) }}
+WITH src AS (
+    SELECT *
+    FROM {{ source('raw', 'nps_feedback') }}
+    WHERE _partition_date BETWEEN {{ window_start() }} AND {{ window_end() }}
+),
+typed AS (
+    SELECT
+        nullif(trim(s.feedbackId), '') AS feedback_id,
+        coalesce(try_strptime(s.localTime, '%Y-%m-%dT%H:%M:%S'),
+                 try_strptime(s.localTime, '%Y-%m-%d %H:%M:%S')) AS local_time,
+        nullif(trim(s.experiencePointId), '') AS experience_point_id,
+        nullif(trim(s.surveyId), '') AS survey_id,
+        try_cast(s.buttonIndex AS INTEGER) AS button_index,
+        CASE lower(trim(s.misuse)) WHEN 'true' THEN true WHEN 'false' THEN false
+             WHEN '1' THEN true WHEN '0' THEN false END AS is_misuse,
+        s.ui,
+        s.smileyType AS smiley_type,
+        s.localTime AS _raw_local_time,
+        s.buttonIndex AS _raw_button_index,
+        s.misuse AS _raw_misuse,
+        s._source_file, s._record_index, s._row_hash, s._partition_date
+    FROM src s
+),
+occurrences AS (
+    -- Every copy of the run's ids, in this run's months or any other month already in raw,
+    -- so a duplicate is judged the same way however the months are run.
+    SELECT feedback_id, _source_file, _record_index, _row_hash FROM typed
+    UNION ALL
+    SELECT nullif(trim(r.feedbackId), ''), r._source_file, r._record_index, r._row_hash
+    FROM {{ source('raw', 'nps_feedback') }} r
+    WHERE r._partition_date NOT BETWEEN {{ window_start() }} AND {{ window_end() }}
+      AND nullif(trim(r.feedbackId), '') IN (SELECT feedback_id FROM typed)
+),
+ranked AS (
+    -- Presses of the same id: the first in file order is kept, later ones are duplicates.
+    SELECT
+        _source_file, _record_index,
+        row_number() OVER w AS _nth,
+        first_value(_row_hash) OVER w AS _first_hash
+    FROM occurrences
+    WHERE feedback_id IS NOT NULL
+    WINDOW w AS (PARTITION BY feedback_id ORDER BY _source_file, _record_index)
+),
+joined AS (
+    SELECT
+        t.*,
+        ep.site::VARCHAR AS site,
+        ep.service_area::VARCHAR AS service_area,
+        ep.experience_point_id IS NOT NULL AS _known_point,
+        sv.survey_id IS NOT NULL AS _known_survey,
+        coalesce(lower(sv.is_nps::VARCHAR) IN ('true', '1', 'yes'), false) AS is_nps_survey,
+        k._nth,
+        k._first_hash
+    FROM typed t
+    LEFT JOIN ranked k USING (_source_file, _record_index)
+    LEFT JOIN {{ source('reference', 'ref_nps_experience_points') }} ep
+        ON ep.experience_point_id::VARCHAR = t.experience_point_id
+    LEFT JOIN {{ source('reference', 'ref_nps_surveys') }} sv
+        ON sv.survey_id::VARCHAR = t.survey_id
+)
+SELECT
+    feedback_id,
+    local_time,
+    local_time::DATE AS local_date,
+    experience_point_id,
+    site,
+    service_area,
+    survey_id,
+    is_nps_survey,
+    button_index,
+    is_misuse,
+    ui,
+    smiley_type,
+    _source_file,
+    _record_index,
+    _row_hash,
+    _partition_date,
+    CASE
+        WHEN feedback_id IS NULL THEN 'feedbackId: missing'
+        WHEN local_time IS NULL THEN 'localTime: not a timestamp: ' || coalesce(_raw_local_time, 'NULL')
+        WHEN local_time::DATE <> _partition_date THEN 'localTime: ' || _raw_local_time || ' is outside the period of its file'
+        WHEN NOT _known_point THEN 'experiencePointId: unknown device ' || experience_point_id
+        WHEN NOT _known_survey THEN 'surveyId: unknown survey ' || coalesce(survey_id, 'NULL')
+        WHEN button_index IS NULL THEN 'buttonIndex: not an integer: ' || coalesce(_raw_button_index, 'NULL')
+        WHEN is_nps_survey AND button_index NOT BETWEEN 0 AND 10 THEN 'buttonIndex: ' || button_index || ' outside 0-10 on an NPS survey'
+        WHEN NOT is_nps_survey AND button_index NOT BETWEEN 0 AND 3 THEN 'buttonIndex: ' || button_index || ' outside 0-3 on a smiley survey'
+        WHEN is_misuse IS NULL THEN 'misuse: not true/false: ' || coalesce(_raw_misuse, 'NULL')
+        WHEN _nth > 1 AND _row_hash = _first_hash THEN 'duplicate: identical to an earlier record of feedbackId ' || feedback_id
+        WHEN _nth > 1 THEN 'duplicate: feedbackId ' || feedback_id || ' seen earlier with different content'
+    END AS _reject_reason
+FROM joined

@@ -1,0 +1,149 @@
+"""The dbt project under `assets/`: where it lives, its manifest, and how Dagster names its models.
+
+The warehouse's SQL models are a dbt project (dbt-duckdb). Dagster loads it
+through dagster-dbt; this module holds what both the asset definitions and
+time travel need: the project, a manifest that is rebuilt when a model
+changes, the translator that keeps the warehouse's own names as asset keys
+(`staging/nps_responses`), and a way to call dbt with the warehouse the
+resources point at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+)
+
+from kuva_pipeline.resources import OWNER
+from kuva_pipeline.settings import PROJECT_ROOT
+
+DBT_DIR = PROJECT_ROOT / "assets"
+DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+
+_SOURCES_OF_TRUTH = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests")
+
+
+class DbtProjectError(RuntimeError):
+    """The dbt project could not be parsed; the message is dbt's own."""
+
+
+def dbt_executable() -> str:
+    """The dbt beside the running Python, so `.venv/bin/kuva` works without an activated venv."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
+def _newest_source_mtime() -> float:
+    newest = 0.0
+    for name in _SOURCES_OF_TRUTH:
+        path = DBT_DIR / name
+        files = [path] if path.is_file() else path.rglob("*") if path.exists() else []
+        for f in files:
+            if f.is_file():
+                newest = max(newest, f.stat().st_mtime)
+    return newest
+
+
+def ensure_manifest() -> Path:
+    """The manifest, parsed anew when a model, macro or the project file is newer than it.
+
+    A fresh clone has none; `dbt parse` writes it in a few seconds without
+    touching the warehouse.
+    """
+    manifest = DBT_PROJECT.manifest_path
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
+        return manifest
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(
+        ["parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+    )
+    if not result.success or not manifest.exists():
+        raise DbtProjectError(f"dbt could not parse {DBT_DIR}: {result.exception}")
+    return manifest
+
+
+class KuvaDbtTranslator(DagsterDbtTranslator):
+    """A model `<layer>__<table>` is the asset `<layer>/<table>`, in the group of its layer."""
+
+    def __init__(self) -> None:
+        super().__init__(DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["alias"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "model":
+            return dbt_resource_props["schema"]
+        return super().get_group_name(dbt_resource_props)
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        # The one-line business description from the model's YAML; the SQL is in the UI's code view.
+        return dbt_resource_props.get("description") or dbt_resource_props["name"]
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return [OWNER]
+
+    def get_code_version(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        # The hash of the model's file: an edited model shows as changed in the UI.
+        checksum = (dbt_resource_props.get("checksum") or {}).get("checksum")
+        return checksum[:16] if checksum else None
+
+
+def quarantine_families() -> list[tuple[dg.AssetKey, dg.AssetKey, dg.AssetKey]]:
+    """(typed model, staging view, quarantine view) for every table that quarantines rows."""
+    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+    models = {
+        (n["schema"], n["alias"])
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model"
+    }
+    return [
+        (
+            dg.AssetKey(["staging", f"{table}_typed"]),
+            dg.AssetKey(["staging", table]),
+            dg.AssetKey(["quarantine", table]),
+        )
+        for schema, table in sorted(models)
+        if schema == "quarantine" and ("staging", f"{table}_typed") in models
+    ]
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
+
+
+@contextmanager
+def warehouse_env(path: Path, memory_limit: str | None = None, **extra: str) -> Iterator[None]:
+    """Point the dbt profile at `path` for the dbt processes started inside the block.
+
+    The profile reads KUVA_WAREHOUSE_PATH like the rest of the project; a run whose
+    resources name another warehouse (a test, a benchmark) passes it on this way.
+    """
+    wanted = {"KUVA_WAREHOUSE_PATH": str(path), **extra}
+    if memory_limit:
+        wanted["KUVA_DUCKDB_MEMORY_LIMIT"] = memory_limit
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -1,0 +1,126 @@
+"""The dbt models as Dagster assets, in three steps that follow the layers.
+
+- `feed_models`: the partitioned feeds' staging models (dbt tag `feed`). A run
+  passes its Helsinki days as the vars `partition_start` / `partition_end`,
+  and each incremental model replaces exactly those days. A backfill over a
+  range is one dbt invocation.
+- `staging_models`: the unpartitioned staging models (check-ins, finance, the
+  event classification) and their quarantine views.
+- `warehouse_models`: meters, marts (scoring included) and the published bi
+  views.
+
+The cut between the steps is where the Python quality checks on staging run:
+a blocking check on a staging table stops the meters downstream of it.
+Lineage is dbt's own `ref()` / `source()` graph.
+"""
+
+import io
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import redirect_stdout
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from kuva_pipeline.dbt_project import KuvaDbtTranslator, ensure_manifest, warehouse_env
+from kuva_pipeline.metadata import table_metadata
+from kuva_pipeline.partitions import feed_partitions, partition_dates
+from kuva_pipeline.resources import WRITER_POOL, WarehouseResource
+
+MANIFEST = ensure_manifest()
+TRANSLATOR = KuvaDbtTranslator()
+STAGING = "tag:staging"
+
+def _with_table_metadata(
+    events: Iterable, warehouse: WarehouseResource, where: str | None = None
+) -> Iterator:
+    """dbt's events, each materialization carrying the table's row count, schema and preview.
+
+    The events are held until dbt exits: while it runs, it holds the warehouse's
+    write lock, and the counts are read after.
+    """
+    held = list(events)
+    with warehouse.connect(read_only=True) as con:
+        for event in held:
+            key = getattr(event, "asset_key", None)
+            if isinstance(event, dg.Output | dg.AssetMaterialization) and key is not None:
+                table = ".".join(key.path)
+                meta = table_metadata(con, table, where=where, lean=where is not None)
+                event = event.with_metadata({**(event.metadata or {}), **meta})
+            yield event
+
+def _build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    dbt_vars: dict[str, str],
+    where: str | None = None,
+) -> Iterator:
+    args = ["build", "--vars", json.dumps({"run_id": context.run_id, **dbt_vars})]
+    # dagster-dbt echoes dbt's log to stdout; it goes to the run's event log instead, so
+    # `kuva refresh` keeps its progress display and the UI still shows what dbt did.
+    echoed = io.StringIO()
+    with warehouse_env(warehouse.file, warehouse.memory_limit), redirect_stdout(echoed):
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
+        events = list(invocation.stream())
+    context.log.debug(echoed.getvalue())
+    yield from _with_table_metadata(events, warehouse, where)
+    if not invocation.is_successful():
+        raise dg.Failure(
+            description=_failure_summary(invocation),
+            allow_retries=False,
+        )
+
+def _failure_summary(invocation) -> str:
+    """The failing dbt nodes and their messages, from dbt's structured log."""
+    lines = []
+    for event in invocation.get_artifact("run_results.json").get("results", []):
+        if event.get("status") in ("error", "fail"):
+            lines.append(f"{event['unique_id'].split('.')[-1]}: {(event.get('message') or '').strip()}")
+    return "dbt build failed: " + ("; ".join(lines) or "see the dbt log above")
+
+@dbt_assets(
+    manifest=MANIFEST,
+    select="tag:feed",
+    name="feed_models",
+    partitions_def=feed_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WRITER_POOL,
+)
+def feed_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """Typed, checked feed rows; clean ones staged, rejected ones quarantined, for the run's days."""
+    start, end = partition_dates(context)
+    where = f"_partition_date BETWEEN DATE '{start}' AND DATE '{end}'"
+    yield from _build(
+        context,
+        dbt,
+        warehouse,
+        {"partition_start": start.isoformat(), "partition_end": end.isoformat()},
+        where,
+    )
+
+@dbt_assets(
+    manifest=MANIFEST,
+    select=STAGING,
+    exclude="tag:feed",
+    name="staging_models",
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WRITER_POOL,
+)
+def staging_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """Staging models rebuilt whole: check-ins, finance and the event classification."""
+    yield from _build(context, dbt, warehouse, {})
+
+@dbt_assets(
+    manifest=MANIFEST,
+    exclude=f"{STAGING} tag:feed",
+    name="warehouse_models",
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WRITER_POOL,
+)
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """Meters, the scored scorecard and its roll-ups, and the published bi views."""
+    yield from _build(context, dbt, warehouse, {})
+
+ASSETS = [feed_models, staging_models, warehouse_models]
