@@ -9,6 +9,7 @@ schema gives the same rows.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -141,9 +142,10 @@ def read_postgres(url: str, schema: str = "kuva_bi") -> Snapshot:
     """The PostgreSQL publication (schema `kuva_bi` by default) as a snapshot."""
     import sqlalchemy as sa
 
-    from kuva_pipeline.publish import _pg_url
-
-    engine = sa.create_engine(_pg_url(url), poolclass=sa.NullPool)
+    parsed = sa.make_url(url)
+    if parsed.drivername == "postgresql":  # the project ships psycopg2, not psycopg 3
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+    engine = sa.create_engine(parsed, poolclass=sa.NullPool)
     tables: dict[str, list[Row]] = {}
     try:
         with engine.connect() as con:
@@ -162,11 +164,21 @@ def read_postgres(url: str, schema: str = "kuva_bi") -> Snapshot:
 
 
 class SnapshotSource:
-    """Hands out the current snapshot, re-reading the file when a publish has replaced it."""
+    """Hands out the current snapshot, re-reading the file when a publish has replaced it.
 
-    def __init__(self, path: Path | None = None, loader: Callable[[], Snapshot] | None = None):
+    A PostgreSQL publication has no file to watch; it is read again after `ttl_seconds`.
+    """
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        loader: Callable[[], Snapshot] | None = None,
+        ttl_seconds: float = 60.0,
+    ):
         self.path = path
         self._loader = loader
+        self._ttl = ttl_seconds
+        self._loaded_at = 0.0
         self._lock = threading.Lock()
         self._stamp: tuple | None = None
         self._snapshot: Snapshot | None = None
@@ -182,8 +194,11 @@ class SnapshotSource:
                 if self._snapshot is None or stamp != self._stamp:
                     self._snapshot = read_duckdb(self.path)
                     self._stamp = stamp
-            elif self._snapshot is None and self._loader is not None:
+            elif self._loader is not None and (
+                self._snapshot is None or time.monotonic() - self._loaded_at > self._ttl
+            ):
                 self._snapshot = self._loader()
+                self._loaded_at = time.monotonic()
             if self._snapshot is None:
                 raise SnapshotUnavailable("no snapshot configured")
             return self._snapshot
