@@ -6,6 +6,7 @@ from functools import cache
 from importlib import resources
 
 import jinja2
+from markupsafe import Markup
 
 from kuva_pipeline.web import labels as L
 from kuva_pipeline.web import views
@@ -24,8 +25,9 @@ def _env() -> jinja2.Environment:
 
 
 @cache
-def _css() -> str:
-    return resources.files("kuva_pipeline.web").joinpath("style.css").read_text(encoding="utf-8")
+def _css() -> Markup:
+    # Our own file, inlined as is: escaping would break its quotes inside <style>.
+    return Markup(resources.files("kuva_pipeline.web").joinpath("style.css").read_text(encoding="utf-8"))
 
 
 def render_page(template: str, page: dict, snap: Snapshot, lang: str, links: views.Links) -> str:

@@ -41,6 +41,8 @@ def test_front_page_lists_every_scorecard_with_its_title_in_both_languages(clien
         r = client.get(f"/{lang}/")
         assert r.status_code == 200
         assert f'<html lang="{lang}">' in r.text
+        style = r.text.split("<style>", 1)[1].split("</style>", 1)[0]
+        assert "&#" not in style and '"Liberation Sans"' in style, "the inline style is not escaped"
         text = htmllib.unescape(r.text)
         for sc in latest:
             assert sc[f"title_{lang}"].strip() in text
