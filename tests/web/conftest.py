@@ -8,13 +8,11 @@ import shutil
 import socket
 import threading
 import time
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from kuva_pipeline.resources import CatalogResource, LandingResource, WarehouseResource
 from tests.conftest import ROOT
 
 CHROMIUM = Path(os.environ.get("KUVA_TEST_CHROMIUM", "/usr/bin/chromium"))
@@ -32,32 +30,9 @@ OUTPUT = Path(os.environ.get("KUVA_TEST_OUTPUT") or ROOT / "test-output") / "web
 
 
 @pytest.fixture(scope="session")
-def web_sample(tmp_path_factory) -> tuple[Path, Path]:
-    """The bundled sample refreshed into a temporary warehouse and published: (warehouse, snapshot)."""
-    import dagster as dg
-
-    from kuva_pipeline.definitions import build_definitions
-    from kuva_pipeline.runner import partition_range_tags
-
-    tmp = tmp_path_factory.mktemp("web_sample")
-    resources = {
-        "warehouse": WarehouseResource(path=str(tmp / "kuva.duckdb")),
-        "landing": LandingResource(
-            root=str(ROOT / "data" / "landing"), reference_root=str(ROOT / "data" / "reference")
-        ),
-        "catalog": CatalogResource(directory=str(ROOT / "data" / "catalog")),
-    }
-    snapshot = tmp / "kuva_bi.duckdb"
-    defs = build_definitions(resources=resources)
-    result = dg.materialize(
-        list(defs.assets),
-        resources=resources,
-        tags=partition_range_tags(date(2019, 1, 1), date(2022, 1, 31)),
-        run_config={"ops": {"bi__publication": {"config": {"snapshot_path": str(snapshot)}}}},
-        instance=dg.DagsterInstance.ephemeral(),
-    )
-    assert result.success
-    return tmp / "kuva.duckdb", snapshot
+def web_sample(sample_snapshot) -> tuple[Path, Path]:
+    """The bundled sample refreshed and published once per session (tests/conftest.py)."""
+    return sample_snapshot
 
 
 @pytest.fixture(scope="session")
