@@ -218,3 +218,18 @@ def test_cli_report_and_serve_arguments(snapshot_path, tmp_path):
     args = build_parser().parse_args(["serve"])
     assert (args.host, args.port) == ("127.0.0.1", 8080)
     assert main(["report", "--snapshot", str(tmp_path / "missing.duckdb"), "--html", str(tmp_path / "x")]) == 1
+
+
+def test_meter_chart_and_its_table_hold_the_published_monthly_values(client, bi):
+    expected = bi.execute(
+        "SELECT period_start, value FROM bi.meter_values WHERE meter_id = 'weighted_targets_2021.nps_index' "
+        "AND grain = 'month' AND service_area = 'KUVA' AND period_start <= DATE '2021-12-31' ORDER BY period_start"
+    ).fetchall()
+    assert len(expected) > 24, "three years of months, less any the feed misses"
+    page = client.get("/fi/meters/weighted_targets_2021.nps_index", params={"as_of": "2021-12-31"}).text
+    assert '<svg class="chart"' in page and 'role="img"' in page
+    table = page.split('id="chart-h"', 1)[1].split("</details>", 1)[0]
+    shown = re.findall(r"<tr><td>(\d+/\d{4})</td><td class=\"num\">([^<]+)</td></tr>", table)
+    assert [p for p, _ in shown] == [f"{d.month}/{d.year}" for d, _ in expected]
+    for (_, text), (_, value) in zip(shown, expected, strict=True):
+        assert parse_number(text, "fi") == pytest.approx(value, abs=0.005)
