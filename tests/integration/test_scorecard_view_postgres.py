@@ -10,7 +10,6 @@ import pytest
 from kuva_pipeline.publish import publish_postgres
 from kuva_pipeline.web import render, views
 from kuva_pipeline.web.snapshot import read_duckdb, read_postgres
-from tests.integration.conftest import postgres  # noqa: F401  (the session's PostgreSQL server)
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -20,8 +19,8 @@ def _body(html: str) -> str:
     return re.sub(r"<footer>.*</footer>", "", html, flags=re.S)
 
 
-def test_pages_from_postgres_equal_pages_from_the_snapshot(postgres, web_sample):  # noqa: F811
-    warehouse, snapshot = web_sample
+def test_pages_from_postgres_equal_pages_from_the_snapshot(postgres, sample_snapshot):
+    warehouse, snapshot = sample_snapshot
     url = postgres.url()
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
