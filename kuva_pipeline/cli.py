@@ -147,6 +147,48 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0  # pragma: no cover
 
 
+# ------------------------------------------------------ the scorecard view
+
+
+def _view_snapshot(args: argparse.Namespace):
+    from kuva_pipeline.web.snapshot import SnapshotSource, read_postgres
+
+    if args.postgres:
+        return SnapshotSource(loader=lambda: read_postgres(args.postgres, args.pg_schema))
+    return SnapshotSource(path=Path(args.snapshot or settings.path_setting("KUVA_BI_PATH")))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from kuva_pipeline.web.app import create_app
+    from kuva_pipeline.web.snapshot import SnapshotUnavailable
+
+    source = _view_snapshot(args)
+    try:
+        snap = source.get()
+    except SnapshotUnavailable as exc:
+        print(f"kuva serve: {exc}", file=sys.stderr)
+        return 1
+    print(f"Scorecard view of {snap.source} on http://{args.host}:{args.port}/ (Ctrl+C stops it)")
+    uvicorn.run(create_app(source), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from kuva_pipeline.web.report import write_report
+    from kuva_pipeline.web.snapshot import SnapshotUnavailable
+
+    try:
+        snap = _view_snapshot(args).get()
+    except SnapshotUnavailable as exc:
+        print(f"kuva report: {exc}", file=sys.stderr)
+        return 1
+    files = write_report(snap, Path(args.html))
+    print(f"wrote {len(files)} pages to {Path(args.html) / 'index.html'}")
+    return 0
+
+
 # ------------------------------------------------------------------ main
 
 
@@ -206,6 +248,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this project")
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_ui)
+
+    for name, help_text in (
+        ("serve", "serve the scorecard view (web pages, fi/en) from the published BI snapshot"),
+        ("report", "write the scorecard view as static HTML pages"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--snapshot", help="BI snapshot file (default KUVA_BI_PATH or data/warehouse/kuva_bi.duckdb)")
+        p.add_argument("--postgres", metavar="URL", help="read the PostgreSQL publication instead")
+        p.add_argument("--pg-schema", default="kuva_bi", help="schema of the PostgreSQL publication")
+        if name == "serve":
+            p.add_argument("--host", default="127.0.0.1")
+            p.add_argument("--port", type=int, default=8080)
+            p.set_defaults(func=cmd_serve)
+        else:
+            p.add_argument("--html", required=True, metavar="DIR", help="folder to write the pages into")
+            p.set_defaults(func=cmd_report)
     return parser
 
 

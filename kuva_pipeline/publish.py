@@ -62,6 +62,13 @@ waits for another must never be the one PostgreSQL's deadlock detector cancels."
 
 FETCH_BATCH_ROWS = 10_000
 
+SNAPSHOT_EXTRAS: tuple[tuple[str, str], ...] = (("marts", "checkins"), ("marts", "dim_goal"))
+"""Warehouse tables the scorecard view (`kuva serve`) reads beside `bi`, copied into the
+snapshot under their own schema when the warehouse has them: the check-in history with
+statuses and forecasts, and each goal's responsible persons as the catalog lists them.
+Neither holds personal data (check-in comments and authors stop at raw). They are not
+part of the BI contract and are not published to PostgreSQL."""
+
 
 @dataclass(frozen=True)
 class PublishResult:
@@ -213,6 +220,7 @@ def publish_snapshot(
                             f"COMMENT ON COLUMN {dest}.{_ident(col.name)} IS {_literal(col.comment)}"
                         )
                 row_counts[rel.name] = con.execute(f"SELECT count(*) FROM {dest}").fetchone()[0]
+            _copy_snapshot_extras(con, alias)
             pub = f"{alias}.{BI_SCHEMA}.{PUBLICATION_TABLE}"
             con.execute(
                 f"CREATE TABLE {pub} (refresh_id VARCHAR NOT NULL, published_at TIMESTAMPTZ NOT NULL,"
@@ -238,6 +246,23 @@ def publish_snapshot(
             leftover.unlink(missing_ok=True)
         raise
     return PublishResult(str(target), refresh_id, published_at, row_counts)
+
+
+def _copy_snapshot_extras(con: duckdb.DuckDBPyConnection, alias: str) -> None:
+    present = set(
+        con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() "
+            "WHERE database_name = current_database()"
+        ).fetchall()
+    )
+    for schema, table in SNAPSHOT_EXTRAS:
+        if (schema, table) not in present:
+            continue
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {alias}.{_ident(schema)}")
+        con.execute(
+            f"CREATE TABLE {alias}.{_ident(schema)}.{_ident(table)} AS "
+            f"SELECT * FROM {_ident(schema)}.{_ident(table)}"
+        )
 
 
 # ---------------------------------------------------------------- PostgreSQL

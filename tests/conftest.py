@@ -84,6 +84,32 @@ def materialize_range(
     )
 
 
+@pytest.fixture(scope="session")
+def sample_snapshot(tmp_path_factory) -> tuple[Path, Path]:
+    """The bundled sample (every source, every pitfall) refreshed and published once per
+    session: (warehouse, snapshot). The BI publication and the scorecard view tests share it."""
+    tmp = tmp_path_factory.mktemp("sample")
+    resources = {
+        "warehouse": WarehouseResource(path=str(tmp / "kuva.duckdb")),
+        "landing": LandingResource(
+            root=str(ROOT / "data" / "landing"), reference_root=str(ROOT / "data" / "reference")
+        ),
+        "catalog": CatalogResource(directory=str(ROOT / "data" / "catalog")),
+    }
+    snapshot = tmp / "kuva_bi.duckdb"
+    from kuva_pipeline.definitions import build_definitions
+
+    result = dg.materialize(
+        list(build_definitions(resources=resources).assets),
+        resources=with_dbt(resources),
+        tags=partition_range_tags(date(2019, 1, 1), date(2022, 1, 31)),
+        run_config={"ops": {"bi__publication": {"config": {"snapshot_path": str(snapshot)}}}},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    return tmp / "kuva.duckdb", snapshot
+
+
 @pytest.fixture(autouse=True)
 def _no_user_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never read or write the developer's own warehouse or instance."""

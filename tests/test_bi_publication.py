@@ -33,29 +33,6 @@ def _publish_config(snapshot: Path) -> dict:
     return {"ops": {"bi__publication": {"config": {"snapshot_path": str(snapshot)}}}}
 
 
-@pytest.fixture(scope="module")
-def sample_snapshot(tmp_path_factory):
-    """The bundled sample (every source, every pitfall) refreshed and published once."""
-    import dagster as dg
-
-    from kuva_pipeline.definitions import build_definitions
-    from kuva_pipeline.runner import partition_range_tags
-
-    tmp = tmp_path_factory.mktemp("sample")
-    resources = _resources(tmp, ROOT / "data" / "landing", ROOT / "data" / "reference")
-    snapshot = tmp / "kuva_bi.duckdb"
-    defs = build_definitions(resources=resources)
-    result = dg.materialize(
-        list(defs.assets),
-        resources=with_dbt(resources),
-        tags=partition_range_tags(date(2019, 1, 1), date(2022, 1, 31)),
-        run_config=_publish_config(snapshot),
-        instance=dg.DagsterInstance.ephemeral(),
-    )
-    assert result.success
-    return tmp / "kuva.duckdb", snapshot
-
-
 def test_readme_documents_the_current_contract():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert render_contract() in readme, "run: python -m kuva_pipeline.bicontract"

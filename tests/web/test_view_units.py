@@ -1,0 +1,89 @@
+"""Pure parts of the scorecard view: Finnish and English formatting, the as-of choice,
+the weighted scorecard's tier and the target text, with expectations worked out by hand."""
+
+from datetime import date, datetime
+
+import pytest
+
+from kuva_pipeline.web import fmt, views
+from kuva_pipeline.web import labels as L
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "decimals", "unit", "expected"),
+    [
+        (41.61, "fi", None, "NPS", "41,61"),
+        (41.61, "en", None, "NPS", "41.61"),
+        (1234.5, "fi", 1, None, "1\u202f234,5"),
+        (1234.5, "en", 1, None, "1,234.5"),
+        (-0.5, "fi", 1, None, "\u22120,5"),
+        (-0.5, "en", 1, None, "-0.5"),
+        (1070.6, "fi", None, "events", "1\u202f071"),  # a count is a whole number
+        (40.0, "fi", None, "NPS", "40"),
+        (None, "fi", None, None, "–"),
+    ],
+)
+def test_number(value, lang, decimals, unit, expected):
+    assert fmt.number(value, lang, decimals, unit) == expected
+
+
+def test_days_in_both_languages():
+    assert fmt.day(date(2021, 12, 31), "fi") == "31.12.2021"
+    assert fmt.day(date(2022, 1, 1), "fi") == "1.1.2022"
+    assert fmt.day(datetime(2020, 10, 26, 9, 5), "en") == "26 Oct 2020"
+    assert fmt.moment(datetime(2020, 10, 26, 9, 5), "fi") == "26.10.2020 09.05"
+
+
+def test_thresholds_get_enough_decimals_to_differ():
+    # The unit-cost tiers of seed 004: 14.5215 / 14.4489 / 14.3763 (-0.5 % and -1 %).
+    assert fmt.distinct_decimals([14.5215, 14.4489, 14.3763], "EUR/output") == 2
+    assert fmt.distinct_decimals([14.4449, 14.4351], "EUR/output") == 3
+    assert fmt.distinct_decimals([40, 41, 43], "NPS") == 0
+
+
+def test_target_text_of_tiers_and_ranges():
+    row = {
+        "unit": "EUR/output", "target_kind": "tiers", "target_min": None, "target_max": 14.5215,
+        "tier_minimum": 14.5215, "tier_challenging": 14.4489, "tier_exceptional": 14.3763,
+    }
+    assert views.target_text(row, "fi") == "minimi 14,52 / haastava 14,45 / poikkeuksellinen 14,38"
+    row = {
+        "unit": "events", "target_kind": "range", "target_min": 30.0, "target_max": 32.0,
+        "tier_minimum": None, "tier_challenging": None, "tier_exceptional": None,
+    }
+    assert views.target_text(row, "en") == "30–32\u00a0events"
+    row.update(target_kind="relative_change", target_min=1071.0, target_max=None, unit="listings")
+    assert views.target_text(row, "fi") == "≥ 1\u202f071\u00a0ilmoitusta"
+
+
+def test_as_of_resolution():
+    days = [date(2020, 10, 26), date(2020, 12, 31)]
+    assert views.resolve_as_of(days, None) == (date(2020, 12, 31), None)
+    assert views.resolve_as_of(days, date(2020, 10, 26)) == (date(2020, 10, 26), None)
+    assert views.resolve_as_of(days, date(2020, 11, 15)) == (date(2020, 10, 26), "as_of_note")
+    assert views.resolve_as_of(days, date(2020, 1, 1)) == (date(2020, 10, 26), "as_of_before")
+
+
+@pytest.mark.parametrize(
+    ("total", "tier"),
+    [(0.0, "none"), (33.33333333, "minimum"), (66.66666666666667, "challenging"), (100.0, "exceptional"), (60.0, "minimum")],
+)
+def test_weighted_scorecard_tier(total, tier):
+    assert L.scorecard_tier(total, 100.0) == tier
+
+
+def test_every_status_has_colour_icon_and_both_labels():
+    for status in ("achieved", "on_track", "at_risk", "not_achieved", "no_data"):
+        colour, icon = L.STATUS_STYLE[status]
+        assert colour and icon
+        assert L.status_label(status, "fi") and L.status_label(status, "en")
+    assert L.forecast_label("ei toteudu", "en") == "will not be met"
+    assert L.forecast_label("epävarma", "fi") == "epävarma"
+
+
+def test_dagster_link_follows_the_configured_ui(monkeypatch):
+    assert views.dagster_asset_url("meters/nps_measures") == "http://127.0.0.1:3000/assets/meters/nps_measures"
+    monkeypatch.setenv("KUVA_DAGSTER_URL", "http://dagster.example:3000/")
+    assert views.dagster_asset_url("marts/checkins") == "http://dagster.example:3000/assets/marts/checkins"
+    assert views.meter_asset_key("nps") == "meters/nps_measures"
+    assert views.meter_asset_key("checkin") == "marts/checkins"
