@@ -104,15 +104,13 @@ def _fetch_month(client, url, landing, store, key, page_size, summary, progress,
         next_url, params, page_no = partial.get("next"), None, int(partial.get("page", 0))
     else:
         held = months.get(key) or {}
-        if held.get("complete") and held.get("last_modified"):
-            probe = {**query, "last_modified_since": held["last_modified"], "page_size": "1"}
-            data, _ = client.get_json(url, probe)
-            changed = int(_check_page(data, url)["meta"]["count"])
-            # The API may count `last_modified_since` inclusively: the events held
-            # at exactly that time come back without being a change.
-            if changed <= int(held.get("at_last_modified", 0)):
-                summary.skipped.append(key)
-                return
+        if (
+            held.get("complete")
+            and held.get("last_modified")
+            and not _changed_since(client, url, query, held)
+        ):
+            summary.skipped.append(key)
+            return
         shutil.rmtree(partial_dir, ignore_errors=True)
         next_url, params, page_no = url, query, 0
     while next_url:
@@ -128,6 +126,25 @@ def _fetch_month(client, url, landing, store, key, page_size, summary, progress,
             on_page(key, page_no)
         next_url, params = page["meta"].get("next"), None
     _finalize(landing, store, state, key, url, query, partial_dir, summary)
+
+
+def _changed_since(client: ApiClient, url: str, query: dict, held: dict) -> bool:
+    """Whether the month changed since its newest held change (one request).
+
+    `last_modified_since` may be inclusive, so the events held at exactly that
+    time can come back without being a change: the probe's page is one longer
+    than they are, and anything else on it (or beyond it) is a change.
+    """
+    at_cursor = set(held.get("ids_at_last_modified") or [])
+    probe = {**query, "last_modified_since": held["last_modified"], "page_size": str(len(at_cursor) + 1)}
+    data, _ = client.get_json(url, probe)
+    page = _check_page(data, url)
+    if int(page["meta"]["count"]) > len(at_cursor):
+        return True
+    return any(
+        r.get("id") not in at_cursor or r.get("last_modified_time") != held["last_modified"]
+        for r in page["data"]
+    )
 
 
 def _finalize(landing, store, state, key, url, query, partial_dir, summary) -> None:
@@ -161,7 +178,9 @@ def _finalize(landing, store, state, key, url, query, partial_dir, summary) -> N
         "pages": len(pages),
         "count": len(records),
         "last_modified": newest,
-        "at_last_modified": sum(1 for s in stamps if s == newest),
+        "ids_at_last_modified": sorted(
+            str(r.get("id")) for r in records if newest and r.get("last_modified_time") == newest
+        ),
         "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     state.pop("partial", None)
