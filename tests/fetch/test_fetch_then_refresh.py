@@ -99,3 +99,53 @@ def test_kuva_fetch_then_refresh_equals_the_hand_drop(httpserver, tmp_path, monk
     assert {r["start"][:7] for r in fake.requests if "last_modified_since" not in r} == {start}
     after = _yearly_counts(resources)
     assert after == {**EXPECTED_2021, "large_culture_events": EXPECTED_2021["large_culture_events"] - 1}
+
+
+def _nps_year(resources: dict[str, object]) -> tuple:
+    result = materialize_range(resources, date(2021, 3, 1), date(2021, 3, 31), selection="+key:meters/nps_measures")
+    assert result.success
+    con = duckdb.connect(str(resources["warehouse"].path), read_only=True)
+    try:
+        return con.execute(
+            "SELECT value, numerator, denominator FROM meters.nps_measures WHERE measure = 'nps_index' "
+            "AND grain = 'year' AND service_area = 'KUVA' AND period_start = DATE '2021-01-01'"
+        ).fetchone()
+    finally:
+        con.close()
+
+
+def test_kuva_fetch_nps_then_refresh_equals_the_hand_drop(httpserver, tmp_path, monkeypatch):
+    from tests.conftest import FIXTURES
+    from tests.fetch.fakes import FakeHappyOrNot, press
+
+    export = [
+        press("a1", "2021-03-01T10:00:00", 101, 9001, 10),  # promoter
+        press("a2", "2021-03-01T10:05:00", 101, 9001, 9),  # promoter
+        press("a3", "2021-03-01T11:00:00", 102, 9001, 7),  # passive
+        press("a4", "2021-03-02T12:00:00", 102, 9001, 0, misuse=True),  # misuse: not an answer
+        press("a5", "2021-03-02T12:30:00", 102, 9001, 3),  # detractor
+        press("a6", "2021-03-09T09:00:00", 103, 9002, 2),  # smiley survey: not an answer
+        press("a7", "2021-03-31T20:00:00", 103, 9001, 10),  # promoter
+    ]
+    fake = FakeHappyOrNot(httpserver, export, "t0ken")
+
+    def resources(name: str, landing: Path) -> dict[str, object]:
+        return {
+            **_resources(tmp_path / name, landing),
+            "landing": LandingResource(root=str(landing), reference_root=str(FIXTURES / "reference")),
+        }
+
+    dropped = tmp_path / "dropped"
+    (dropped / "nps" / "2021").mkdir(parents=True)
+    (dropped / "nps" / "2021" / "nps_2021-03.json").write_text(json.dumps(export))
+    by_hand = _nps_year(resources("a", dropped))
+
+    fetched = tmp_path / "fetched"
+    monkeypatch.setenv("KUVA_LANDING_DIR", str(fetched))
+    monkeypatch.setenv("KUVA_HAPPYORNOT_URL", fake.base_url)
+    monkeypatch.setenv("KUVA_HAPPYORNOT_TOKEN", "t0ken")
+    assert cli.main(["fetch", "nps", "--from", "2021-03-01", "--to", "2021-03-31"]) == 0
+    by_fetch = _nps_year(resources("b", fetched))
+
+    # Answers a1, a2, a3, a5, a7: promoters 3, detractors 1, so NPS = 100 * (3 - 1) / 5.
+    assert by_fetch == by_hand == (40.0, 2, 5)
