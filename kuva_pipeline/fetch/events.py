@@ -2,7 +2,8 @@
 
 A month is fetched whole (`start`, `end`, `show_deleted=true`) and lands as
 `events/<YYYY>/events_<YYYY-MM>_p<NNN>.json`, byte for byte as served, so the
-files equal a hand drop of the same pages. A month already held is first
+files equal a hand drop of the same pages (unless the listing repeats events
+that started in an earlier month: see `_month_pages`). A month already held is first
 probed with `last_modified_since` (its newest `last_modified_time`): when
 nothing changed since, it costs one request and writes nothing; when
 something did (a new, edited or deleted event), the month is fetched again,
@@ -22,10 +23,13 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 from kuva_pipeline.fetch.http import ApiClient, FetchError
 from kuva_pipeline.fetch.store import FetchSummary, SourceState, dump_json, sha256, write_if_changed
 from kuva_pipeline.sources.landing import period_of
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
 
 SOURCE = "events"
 FOLDER = "events"
@@ -147,13 +151,54 @@ def _changed_since(client: ApiClient, url: str, query: dict, held: dict) -> bool
     )
 
 
+def _helsinki_month(start_time) -> str | None:
+    """`YYYY-MM` of an instant in Helsinki; None when absent or unreadable (the loader judges those)."""
+    if not isinstance(start_time, str) or not start_time.strip():
+        return None
+    try:
+        instant = datetime.fromisoformat(start_time.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if instant.tzinfo is None:
+        return None
+    return instant.astimezone(HELSINKI).strftime("%Y-%m")
+
+
+def _month_pages(pages: list[Path], key: str) -> tuple[list[bytes], list[str], int | None]:
+    """The month's page files: as served, or without the events that started in another month.
+
+    The API's `start`/`end` select events that overlap the window, so an event
+    running across a month end is listed again in the next month. The contract
+    holds each event in the file of the month it starts in; such copies are
+    left out (and named in the manifest), and `meta.count` is set to what the
+    files then hold, so the loader's page-count check still adds up.
+    """
+    served = [path.read_bytes() for path in pages]
+    parsed = [json.loads(content) for content in served]
+    count = parsed[0]["meta"]["count"] if parsed else None
+    outside = [
+        str(r.get("id"))
+        for page in parsed
+        for r in page["data"]
+        if _helsinki_month(r.get("start_time")) not in (None, key)
+    ]
+    if not outside:
+        return served, outside, count
+    kept_total = sum(len(page["data"]) for page in parsed) - len(outside)
+    rewritten = []
+    for page in parsed:
+        page["data"] = [r for r in page["data"] if _helsinki_month(r.get("start_time")) in (None, key)]
+        page["meta"]["count"] = kept_total
+        rewritten.append((json.dumps(page, ensure_ascii=False) + "\n").encode("utf-8"))
+    return rewritten, outside, count
+
+
 def _finalize(landing, store, state, key, url, query, partial_dir, summary) -> None:
     pages = sorted(partial_dir.glob("p*.json"))
-    records, listed, count = [], [], None
-    for number, path in enumerate(pages, start=1):
-        content = path.read_bytes()
+    contents, outside, count = _month_pages(pages, key)
+    records, listed = [], []
+    for number, content in enumerate(contents, start=1):
         data = json.loads(content)
-        count = data["meta"]["count"] if count is None else count
         records.extend(data["data"])
         target = page_path(landing, key, number)
         name = target.relative_to(landing).as_posix()
@@ -165,13 +210,16 @@ def _finalize(landing, store, state, key, url, query, partial_dir, summary) -> N
         if number.isdigit() and int(number) > len(pages):
             old.unlink()
             summary.removed.append(old.relative_to(landing).as_posix())
-    if count is not None and count != len(records):
+    if count is not None and count != len(records) + len(outside):
         summary.notes.append(
             f"{key}: the pages hold {len(records)} events where meta.count says {count} "
             "(the list changed while paging; the next fetch of the month settles it)"
         )
     summary.records += len(records)
-    stamps = [r.get("last_modified_time") for r in records if r.get("last_modified_time")]
+    # The cursor covers everything served, the events left out too, so that the
+    # next probe does not take them for changes.
+    served = [r for path in pages for r in json.loads(path.read_bytes())["data"]]
+    stamps = [r.get("last_modified_time") for r in served if r.get("last_modified_time")]
     newest = max(stamps) if stamps else None
     state.setdefault("months", {})[key] = {
         "complete": True,
@@ -179,7 +227,7 @@ def _finalize(landing, store, state, key, url, query, partial_dir, summary) -> N
         "count": len(records),
         "last_modified": newest,
         "ids_at_last_modified": sorted(
-            str(r.get("id")) for r in records if newest and r.get("last_modified_time") == newest
+            str(r.get("id")) for r in served if newest and r.get("last_modified_time") == newest
         ),
         "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -192,7 +240,8 @@ def _finalize(landing, store, state, key, url, query, partial_dir, summary) -> N
                 "month": key,
                 "request": {"url": url, "params": query},
                 "paged_by": "meta.next",
-                "count": count,
+                "served_count": count,
+                "left_out_started_in_another_month": outside,
                 "pages": listed,
             }
         ),

@@ -140,3 +140,25 @@ def test_fewer_pages_than_before_removes_the_stale_ones(httpserver, tmp_path):
         "events/2021/events_2021-03_p002.json",
         "events/2021/events_2021-03_p003.json",
     ]
+
+
+def test_an_event_started_in_an_earlier_month_stays_in_its_own_file(httpserver, tmp_path):
+    # The live API lists an event overlapping the window: this one started on
+    # 28.2. and runs into March, so the March listing repeats it.
+    running = event(
+        "helsinki:long", "2021-02-28T10:00:00Z", "2021-02-01T00:00:00Z", end_time="2021-03-05T10:00:00Z"
+    )
+    # 28.2.2021 22:30 UTC is already 1.3. in Helsinki: it belongs to March.
+    march_first = event("helsinki:night", "2021-02-28T22:30:00Z")
+    fake = FakeLinkedEvents(httpserver, {"2021-03": [running, *_march(2), march_first]})
+    _fetch(fake, tmp_path)
+    pages = [json.loads(p.read_text()) for p in _pages(tmp_path)]
+    assert [r["id"] for p in pages for r in p["data"]] == ["helsinki:e0", "helsinki:e1", "helsinki:night"]
+    # meta.count now says what the files hold (3 of the 4 served), on every page.
+    assert {p["meta"]["count"] for p in pages} == {3}
+    manifest = json.loads((tmp_path / "_fetch/events/manifest_2021-03.json").read_text())
+    assert manifest["served_count"] == 4
+    assert manifest["left_out_started_in_another_month"] == ["helsinki:long"]
+    # The next fetch probes and finds nothing new, the left-out event included.
+    fake.requests.clear()
+    assert _fetch(fake, tmp_path).skipped == ["2021-03"] and len(fake.requests) == 1
