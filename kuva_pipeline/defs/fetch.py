@@ -37,6 +37,9 @@ def build_fetch_asset(source: str) -> dg.AssetsDefinition:
         code_version="1",
         partitions_def=feed_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
+        # Not the warehouse writers' pool: a fetch writes landing files. Its own pool (one
+        # slot, the instance's default limit) keeps two runs off the same cursor at once.
+        pool=f"fetch_{source}",
         tags={"source": source},
     )
     def _fetch(context: dg.AssetExecutionContext, landing: LandingResource) -> dg.MaterializeResult:
