@@ -100,3 +100,15 @@ def test_kuva_fetch_switch():
         parse_enabled("events,hobihobi")
     with pytest.raises(ValueError, match="varaamo has no public reservations API"):
         parse_enabled("varaamo")
+
+
+def test_fetch_settings_come_through_envvar(monkeypatch):
+    from kuva_pipeline.resources import default_resources
+
+    monkeypatch.setenv("KUVA_FETCH", "nps")
+    monkeypatch.setenv("KUVA_HAPPYORNOT_TOKEN", "s3cret")
+    landing = default_resources()["landing"]
+    # The resource holds the variable, not its value: the UI shows the name, never the token.
+    assert landing.happyornot_token == dg.EnvVar("KUVA_HAPPYORNOT_TOKEN")
+    assert landing.fetch == dg.EnvVar("KUVA_FETCH")
+    assert landing.linked_events_url == "https://api.hel.fi/linkedevents/v1/"  # unset: the default
