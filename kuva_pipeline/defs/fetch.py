@@ -14,7 +14,7 @@ import dagster as dg
 from kuva_pipeline.fetch import FETCHED_FOLDERS, FetchError, run_fetch
 from kuva_pipeline.partitions import feed_partitions, partition_dates
 from kuva_pipeline.resources import LandingResource
-from kuva_pipeline.sqlmodels import OWNER
+from kuva_pipeline.sqlmodels import OWNER, WRITER_POOL
 
 DESCRIPTIONS = {
     "events": "Linked Events API pages fetched into the landing zone (when KUVA_FETCH names events).",
@@ -37,9 +37,10 @@ def build_fetch_asset(source: str) -> dg.AssetsDefinition:
         code_version="1",
         partitions_def=feed_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        # Not the warehouse writers' pool: a fetch writes landing files. Its own pool (one
-        # slot, the instance's default limit) keeps two runs off the same cursor at once.
-        pool=f"fetch_{source}",
+        # The writers' one-slot pool although a fetch writes landing files, not the
+        # warehouse: a month's pages are replaced one file at a time, so no raw load of
+        # another run may read them meanwhile, and two fetches never share a cursor.
+        pool=WRITER_POOL,
         tags={"source": source},
     )
     def _fetch(context: dg.AssetExecutionContext, landing: LandingResource) -> dg.MaterializeResult:

@@ -44,16 +44,11 @@ def test_every_warehouse_writer_shares_the_one_slot_pool():
     assert config["run_retries"]["retry_on_asset_or_op_failure"] is False
     production = yaml.safe_load((ROOT / "dagster_home" / "dagster.production.yaml").read_text())
     assert production["run_monitoring"]["free_slots_after_run_end_seconds"] > 0
-    executable = [
-        assets
+    pools = {
+        assets.node_def.pool
         for assets in build_definitions().assets
         if isinstance(assets, dg.AssetsDefinition) and assets.is_executable
-    ]
-    # Fetch assets write landing files, not the warehouse: one pool per source keeps two
-    # runs from fetching the same source (and sharing its cursor) at once.
-    fetchers = [a for a in executable if any(k.path[0] == "landing" for k in a.keys)]
-    assert {a.node_def.pool for a in fetchers} == {f"fetch_{a.key.path[1]}" for a in fetchers}
-    pools = {assets.node_def.pool for assets in executable if assets not in fetchers}
+    }
     assert pools == {WRITER_POOL}
 
 
