@@ -107,3 +107,24 @@ def test_missing_token_names_the_variable(tmp_path):
     with pytest.raises(FetchError, match="set KUVA_HAPPYORNOT_TOKEN"):
         run_fetch("nps", FetchSettings(enabled=frozenset({"nps"})), Path(tmp_path),
                   date(2021, 3, 1), date(2021, 3, 1))
+
+
+def test_kill_halfway_then_resume_keeps_the_finished_days(httpserver, tmp_path):
+    fake = FakeHappyOrNot(httpserver, _feedback(), TOKEN)
+
+    def kill_at_day_4(done: int, total: int, message: str) -> None:
+        if message == "2021-03-04":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_fetch("nps", _settings(fake), tmp_path, date(2021, 3, 1), date(2021, 3, 9),
+                  progress=kill_at_day_4, sleep=lambda s: None, now=NOW)
+    assert [r["startDate"] for r in fake.requests] == ["2021-03-01", "2021-03-02", "2021-03-03"]
+    fake.requests.clear()
+    run_fetch("nps", _settings(fake), tmp_path, date(2021, 3, 1), date(2021, 3, 9),
+              sleep=lambda s: None, now=NOW)
+    # Days 1-3 were finished and are settled by 10.3.: the resume starts at day 4.
+    assert [r["startDate"] for r in fake.requests] == [f"2021-03-0{d}" for d in range(4, 10)]
+    ids = [r["feedbackId"] for p in sorted((tmp_path / "nps/2021").glob("*.json"))
+           for r in json.loads(p.read_text())]
+    assert ids == ["a1", "a2", "a3", "a4", "a5"]  # every press once: no duplicate, no gap
