@@ -87,6 +87,76 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     return _print_scorecard(console, year=args.year, as_of=None, lang=args.lang)
 
 
+# ------------------------------------------------------------------ fetch
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """Fetch one source's API into the landing zone, with progress; one clear line on failure.
+
+    An explicit `kuva fetch` runs whatever KUVA_FETCH says (that switch is for
+    the refresh); base URLs and the token come from the same variables.
+    """
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kuva_pipeline.fetch import FetchError, run_fetch, settings_from_env
+
+    console = _console()
+    if args.source == "varaamo":
+        console.print(
+            "[yellow]varaamo: no public API serves its reservations; drop the statistics export "
+            "into varaamo/statistics/ (docs/sources.md, Varaamo)[/yellow]",
+            soft_wrap=True,
+        )
+        return 2
+    end = args.date_to or yesterday_in_helsinki()
+    start = args.date_from or end.replace(day=1)
+    if end < start:
+        console.print(f"[red]--to {end} is before --from {start}[/red]")
+        return 2
+    try:
+        fetch_settings = settings_from_env()
+    except ValueError as exc:
+        console.print(f"[bold red]Fetch failed[/bold red]: {escape(str(exc))}", soft_wrap=True)
+        return 2
+    landing = settings.path_setting("KUVA_LANDING_DIR")
+    console.print(f"Fetching {args.source} {start} .. {end} into {landing}")
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[step]}"),
+        console=console,
+    )
+    with progress:
+        task = progress.add_task(args.source, total=None, step="")
+
+        def on_progress(done: int, total: int, message: str) -> None:
+            if total >= 0:
+                progress.update(task, completed=done, total=total)
+            progress.update(task, step=message)
+
+        try:
+            summary = run_fetch(args.source, fetch_settings, landing, start, end, on_progress)
+        except FetchError as exc:
+            progress.stop()
+            console.print(f"[bold red]Fetch failed[/bold red]: {escape(str(exc))}", soft_wrap=True)
+            return 1
+        except KeyboardInterrupt:
+            progress.stop()
+            console.print("[yellow]Interrupted: the same command resumes where this one stopped[/yellow]")
+            return 130
+    for note in summary.notes:
+        console.print(f"[yellow]{escape(note)}[/yellow]", soft_wrap=True)
+    console.print(
+        f"[green]Fetched[/green] {args.source}: {len(summary.written)} file(s) written, "
+        f"{len(summary.unchanged)} unchanged, {len(summary.skipped)} period(s) without changes, "
+        f"{summary.records} record(s), {summary.requests} request(s)"
+    )
+    return 0
+
+
 # -------------------------------------------------------------- scorecard
 
 
@@ -215,6 +285,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["fi", "en"], default="en")
     p.add_argument("--no-scorecard", action="store_true", help="do not print the scorecard")
     p.set_defaults(func=cmd_refresh)
+
+    p = sub.add_parser(
+        "fetch",
+        help="fetch a source's API into the landing zone (events, nps)",
+        description="Fetch Linked Events (events) or HappyOrNot feedback (nps) for a range of "
+        "days into the landing files the loaders read; a killed fetch resumes when rerun.",
+    )
+    p.add_argument("source", choices=["events", "nps", "varaamo"])
+    p.add_argument("--from", dest="date_from", type=_parse_date, help="first day (default: 1st of --to's month)")
+    p.add_argument("--to", dest="date_to", type=_parse_date, help="last day (default yesterday, Helsinki)")
+    p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("scorecard", help="print the scored scorecard from the warehouse")
     p.add_argument("--year", type=int, help="scorecard year (default: all)")

@@ -18,6 +18,12 @@ import duckdb
 from pydantic import Field
 
 from kuva_pipeline import alerts, settings, sqlmacros
+from kuva_pipeline.fetch.config import (
+    DEFAULT_HAPPYORNOT_URL,
+    DEFAULT_LINKED_EVENTS_URL,
+    FetchSettings,
+    parse_enabled,
+)
 
 OWNER = "team:kuva-data"
 """Owner of every asset in the UI."""
@@ -91,10 +97,27 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class LandingResource(dg.ConfigurableResource):
-    """The landing zone where source exports are dropped, and the reference data beside it."""
+    """The landing zone where source exports are dropped or fetched, and the reference data beside it."""
 
     root: str = Field(description="Landing folder: one sub-folder per source.")
     reference_root: str = Field(description="Reference data folder (devices, surveys, spaces, event rules).")
+    fetch: str = Field(
+        default="",
+        description="Sources fetched from their APIs before loading, e.g. 'events,nps' (KUVA_FETCH); "
+        "empty: none, the landing files are used as dropped.",
+    )
+    linked_events_url: str = Field(
+        default=DEFAULT_LINKED_EVENTS_URL, description="Linked Events API base URL (KUVA_LINKED_EVENTS_URL)."
+    )
+    happyornot_url: str = Field(
+        default=DEFAULT_HAPPYORNOT_URL, description="HappyOrNot Customer API v2 base URL (KUVA_HAPPYORNOT_URL)."
+    )
+    happyornot_token: str = Field(
+        default="", description="HappyOrNot API token; set it only through KUVA_HAPPYORNOT_TOKEN."
+    )
+    varaamo_url: str = Field(
+        default="", description="Varaamo backend URL (KUVA_VARAAMO_URL); no fetcher uses it yet."
+    )
 
     @property
     def landing(self) -> Path:
@@ -103,6 +126,16 @@ class LandingResource(dg.ConfigurableResource):
     @property
     def reference(self) -> Path:
         return settings.resolve(self.reference_root)
+
+    def fetch_settings(self) -> FetchSettings:
+        """What to fetch and from where; a bad KUVA_FETCH raises ValueError naming the source."""
+        return FetchSettings(
+            enabled=parse_enabled(self.fetch),
+            linked_events_url=self.linked_events_url or DEFAULT_LINKED_EVENTS_URL,
+            happyornot_url=self.happyornot_url or DEFAULT_HAPPYORNOT_URL,
+            happyornot_token=self.happyornot_token,
+            varaamo_url=self.varaamo_url,
+        )
 
 
 class CatalogResource(dg.ConfigurableResource):
@@ -115,6 +148,17 @@ class CatalogResource(dg.ConfigurableResource):
         return settings.resolve(self.directory)
 
 
+FETCH_VARIABLES = {
+    "fetch": "KUVA_FETCH",
+    "linked_events_url": "KUVA_LINKED_EVENTS_URL",
+    "happyornot_url": "KUVA_HAPPYORNOT_URL",
+    "happyornot_token": "KUVA_HAPPYORNOT_TOKEN",
+    "varaamo_url": "KUVA_VARAAMO_URL",
+}
+"""Landing resource field -> environment variable; each is read through `dg.EnvVar` when set,
+so the UI shows the variable's name, never the token."""
+
+
 def default_resources() -> dict[str, dg.ConfigurableResource]:
     """Resources for the code location, from the environment or fresh-clone defaults."""
     return {
@@ -125,6 +169,11 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
         "landing": LandingResource(
             root=settings.resource_value("KUVA_LANDING_DIR"),
             reference_root=settings.resource_value("KUVA_REFERENCE_DIR"),
+            **{
+                field: dg.EnvVar(name)
+                for field, name in FETCH_VARIABLES.items()
+                if os.environ.get(name)
+            },
         ),
         "catalog": CatalogResource(directory=settings.resource_value("KUVA_CATALOG_DIR")),
     }

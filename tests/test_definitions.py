@@ -24,6 +24,7 @@ def test_every_asset_has_owner_group_kind_description_and_code_version():
 
 
 def test_asset_keys_mirror_warehouse_schemas():
-    schemas = {"raw", "staging", "quarantine", "meters", "marts", "quality", "bi"}
+    # `landing/<folder>`: the fetch assets, whose output is the landing zone's files.
+    schemas = {"landing", "raw", "staging", "quarantine", "meters", "marts", "quality", "bi"}
     for key in build_definitions().resolve_all_asset_keys():
         assert len(key.path) == 2 and key.path[0] in schemas, key

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 
 from kuva_pipeline import sources as sources_package
+from kuva_pipeline.fetch import FETCHED_FOLDERS
 from kuva_pipeline.metadata import column_schema, table_metadata
 from kuva_pipeline.partitions import feed_partitions, partition_dates
 from kuva_pipeline.resources import OWNER, WRITER_POOL, LandingResource, WarehouseResource
@@ -51,6 +52,10 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
         partitions_def=feed_partitions if partitioned else None,
         backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
         pool=WRITER_POOL,
+        # A source with an API loads after its fetch (defs/fetch.py), which is a no-op unless enabled.
+        deps=[dg.AssetKey(["landing", FETCHED_FOLDERS[source.table]])]
+        if source.table in FETCHED_FOLDERS
+        else None,
         tags={"source": source.name},
         metadata={
             "dagster/column_schema": column_schema(
