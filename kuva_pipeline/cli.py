@@ -217,6 +217,26 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0  # pragma: no cover
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from kuva_pipeline.dbt_project import DbtProjectError, build_docs
+
+    warehouse = settings.path_setting("KUVA_WAREHOUSE_PATH")
+    if not warehouse.exists():
+        print(f"no warehouse at {warehouse} yet: run `kuva refresh` first", file=sys.stderr)
+        return 1
+    try:
+        page = build_docs(warehouse)
+    except DbtProjectError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"dbt docs (lineage and column docs): {page}")
+    if not args.no_open:
+        import webbrowser
+
+        webbrowser.open(page.as_uri())
+    return 0
+
+
 # ------------------------------------------------------ the scorecard view
 
 
@@ -325,6 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
         "sample",
         help="generate deterministic sample landing files (--seed N --scale tiny|small|city)",
     )
+
+    p = sub.add_parser("docs", help="build the dbt docs site (lineage, column docs) and open it")
+    p.add_argument("--no-open", action="store_true", help="only build it and print its path")
+    p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this project")
     p.add_argument("--port", type=int, default=3000)

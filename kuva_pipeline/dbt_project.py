@@ -147,3 +147,26 @@ def warehouse_env(path: Path, memory_limit: str | None = None, **extra: str) -> 
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def build_docs(warehouse: Path) -> Path:
+    """The dbt docs site as one self-contained HTML file: lineage and column docs, for a browser.
+
+    dbt reads the warehouse's catalog (column types) for it, so the warehouse
+    must exist: run `kuva refresh` first.
+    """
+    import subprocess
+
+    target = DBT_DIR / "target" / "docs"
+    args = [
+        dbt_executable(), "docs", "generate", "--static", "--quiet",
+        "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", str(target),
+    ]
+    with warehouse_env(warehouse):
+        done = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ))
+    page = target / "static_index.html"
+    if done.returncode != 0 or not page.exists():
+        raise DbtProjectError(
+            f"dbt docs generate failed: {(done.stdout + done.stderr).strip()[-800:]}"
+        )
+    return page

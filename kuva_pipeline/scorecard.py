@@ -64,6 +64,44 @@ SCORECARD_COLUMNS: dict[str, str] = {
 }
 
 
+SCORECARD_TYPES: dict[str, str] = {
+    "scorecard_id": "VARCHAR",
+    "year": "BIGINT",
+    "goal_id": "VARCHAR",
+    "meter_id": "VARCHAR",
+    "meter_name_fi": "VARCHAR",
+    "meter_name_en": "VARCHAR",
+    "service_area": "VARCHAR",
+    "unit": "VARCHAR",
+    "direction": "VARCHAR",
+    "baseline_value": "DOUBLE",
+    "baseline_from_data": "BOOLEAN",
+    "target_kind": "VARCHAR",
+    "target_min": "DOUBLE",
+    "target_max": "DOUBLE",
+    "tier_minimum": "DOUBLE",
+    "tier_challenging": "DOUBLE",
+    "tier_exceptional": "DOUBLE",
+    "weight_pct": "DOUBLE",
+    "actual_value": "DOUBLE",
+    "value_origin": "VARCHAR",
+    "attainment_pct": "DOUBLE",
+    "status": "VARCHAR",
+    "status_fi": "VARCHAR",
+    "tier": "VARCHAR",
+    "weighted_score": "DOUBLE",
+    "forecast_value": "DOUBLE",
+    "manual_forecast": "VARCHAR",
+    "forecast_disagrees": "BOOLEAN",
+    "as_of": "DATE",
+    "as_of_kind": "VARCHAR",
+    "data_quality": "VARCHAR",
+    "row_count": "BIGINT",
+    "explanation": "VARCHAR",
+    "explanation_fi": "VARCHAR",
+}
+"""The column types of marts.scorecard, whatever the values (an all-empty column stays typed)."""
+
 _TARGETS = TypeAdapter(Target)
 
 

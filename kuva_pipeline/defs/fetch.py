@@ -13,8 +13,7 @@ import dagster as dg
 
 from kuva_pipeline.fetch import FETCHED_FOLDERS, FetchError, run_fetch
 from kuva_pipeline.partitions import feed_partitions, partition_dates
-from kuva_pipeline.resources import LandingResource
-from kuva_pipeline.sqlmodels import OWNER, WRITER_POOL
+from kuva_pipeline.resources import OWNER, WRITER_POOL, LandingResource
 
 DESCRIPTIONS = {
     "events": "Linked Events API pages fetched into the landing zone (when KUVA_FETCH names events).",

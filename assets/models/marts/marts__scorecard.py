@@ -16,9 +16,8 @@ def model(dbt, session):
     dbt.ref("meters__meter_values")
     dbt.source("quality", "check_results")
 
-    from kuva_pipeline.scorecard import compute_scorecard
+    from kuva_pipeline.scorecard import SCORECARD_TYPES, compute_scorecard
 
-    df = compute_scorecard(session)
-    df["as_of"] = df["as_of"].astype("datetime64[ns]").dt.date
-    df["row_count"] = df["row_count"].astype("Int64")
-    return df
+    scored = compute_scorecard(session)  # noqa: F841 - read by DuckDB's replacement scan below
+    columns = ", ".join(f'CAST("{name}" AS {sql_type}) AS "{name}"' for name, sql_type in SCORECARD_TYPES.items())
+    return session.sql(f"SELECT {columns} FROM scored")
