@@ -14,27 +14,48 @@ CATALOG_TABLES: dict[str, str] = {
     "dim_meter": "Meters with unit, direction, service area, source binding and baseline.",
     "dim_target": "Each meter's target for its year, with bounds resolved against the baseline.",
     "fact_checkin": "Values and statuses the scorecard documents report, as dated check-ins.",
-    "dim_status": "The scoring statuses with their Finnish and English labels, worst first.",
+    "dim_label": "The scoring vocabulary (statuses, tiers, forecasts, check-in statuses) in Finnish and English.",
 }
 
 
-def status_frame() -> pd.DataFrame:
-    """The scoring vocabulary as a table, so SQL roll-ups and BI label statuses as the engine does."""
-    from kuva_pipeline.scoring import STATUS_LABELS
-    from kuva_pipeline.scoring.labels import STATUS_RANK
+def label_frame() -> pd.DataFrame:
+    """The scoring vocabulary as one table, so SQL roll-ups and BI tools label as the engine does.
 
-    return pd.DataFrame(
-        [
+    One row per (vocabulary, code): statuses with their colour token, icon and
+    order (worst first, no data last), tiers, forecasts and check-in statuses.
+    """
+    from kuva_pipeline.scoring import labels as L
+
+    rows = [
+        {
+            "vocabulary": "status",
+            "code": code,
+            "label_fi": text["fi"],
+            "label_en": text["en"],
+            "sort_order": L.STATUS_SORT[code],
+            "colour": L.STATUS_STYLE[code][0],
+            "icon": L.STATUS_STYLE[code][1],
+        }
+        for code, text in L.STATUS_LABELS.items()
+    ]
+    for vocabulary, table in (
+        ("tier", L.TIER_LABELS),
+        ("forecast", L.FORECAST_LABELS),
+        ("checkin_status", L.CHECKIN_STATUS_LABELS),
+    ):
+        rows += [
             {
-                "status": status,
-                "label_fi": labels["fi"],
-                "label_en": labels["en"],
-                # Worst first; no_data sorts last, outside the order of measured statuses.
-                "sort_order": STATUS_RANK.get(status, len(STATUS_RANK)),
+                "vocabulary": vocabulary,
+                "code": code,
+                "label_fi": text["fi"],
+                "label_en": text["en"],
+                "sort_order": order,
+                "colour": None,
+                "icon": None,
             }
-            for status, labels in STATUS_LABELS.items()
+            for order, (code, text) in enumerate(table.items())
         ]
-    )
+    return pd.DataFrame(rows)
 
 
 def _catalog_version(catalog: CatalogResource) -> str:
@@ -69,9 +90,11 @@ def catalog_dimensions(
 
     # The whole catalog is validated even when one table is asked for: a broken
     # file must stop every dimension, not just the one that shows the problem.
-    frames = {**load_catalog(catalog.path).frames(), "dim_status": status_frame()}
+    frames = {**load_catalog(catalog.path).frames(), "dim_label": label_frame()}
     version = _catalog_version(catalog)
-    selected = [n for n in CATALOG_TABLES if dg.AssetKey(["marts", n]) in context.selected_asset_keys]
+    selected = [
+        n for n in CATALOG_TABLES if dg.AssetKey(["marts", n]) in context.selected_asset_keys
+    ]
     with warehouse.connect() as con:
         for name in selected:
             df = frames[name]  # noqa: F841 - read by DuckDB's replacement scan below

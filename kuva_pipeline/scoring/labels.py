@@ -61,6 +61,33 @@ TIER_LABELS: MappingProxyType[Tier, MappingProxyType[str, str]] = MappingProxyTy
     }
 )
 
+
+# Worst first, so a sorted list shows what needs attention at the top; a meter
+# without data comes last, as it is neither better nor worse.
+STATUS_SORT = {"not_achieved": 0, "at_risk": 1, "on_track": 2, "achieved": 3, "no_data": 4}
+
+# Colour token (a CSS class), and an icon, so a status never depends on colour alone.
+STATUS_STYLE = {
+    "achieved": ("green", "✔"),
+    "on_track": ("teal", "➚"),
+    "at_risk": ("amber", "!"),
+    "not_achieved": ("red", "✖"),
+    "no_data": ("grey", "?"),
+}
+
+FORECAST_LABELS = {
+    "toteutuu": {"fi": "toteutuu", "en": "will be met"},
+    "toteutumassa": {"fi": "toteutumassa", "en": "on track"},
+    "epävarma": {"fi": "epävarma", "en": "uncertain"},
+    "ei toteudu": {"fi": "ei toteudu", "en": "will not be met"},
+}
+
+CHECKIN_STATUS_LABELS = {
+    "TEKEMÄTTÄ": {"fi": "tekemättä", "en": "not started"},
+    "TEKEILLÄ": {"fi": "tekeillä", "en": "in progress"},
+    "TEHTY": {"fi": "tehty", "en": "done"},
+}
+
 # Share of a goal area's weight earned at each tier. Evenly spaced, so each
 # step up is worth the same and the exceptional level earns the full weight.
 # Fractions keep 30 % x 2/3 at exactly 20 rather than 19.999999999999996.

@@ -1,43 +1,26 @@
 """Words, colours and icons of the scorecard view, in Finnish and English.
 
-The BI layer publishes `status` and `status_fi`; everything else a page needs to
-label a status, tier, forecast or check-in lives here until the BI models publish
-it too (docs/scorecard_view.md lists the columns).
+The scoring vocabulary (statuses, tiers, forecasts, check-in statuses, with their
+colours, icons and order) lives in `kuva_pipeline.scoring.labels`, which the BI
+models publish too (`marts.dim_label`); the rest is the view's own wording.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from kuva_pipeline.scoring.labels import STATUS_LABELS, TIER_LABELS, TIER_POINTS
+from kuva_pipeline.scoring.labels import (  # noqa: F401 - the view's vocabulary, one place
+    CHECKIN_STATUS_LABELS,
+    FORECAST_LABELS,
+    STATUS_LABELS,
+    STATUS_SORT,
+    STATUS_STYLE,
+    TIER_LABELS,
+    TIER_POINTS,
+)
 
 LANGS = ("fi", "en")
 
-# Worst first, so a sorted list shows what needs attention at the top; a meter
-# without data comes last, as it is neither better nor worse.
-STATUS_SORT = {"not_achieved": 0, "at_risk": 1, "on_track": 2, "achieved": 3, "no_data": 4}
-
-# Colour token (a CSS class), and an icon, so a status never depends on colour alone.
-STATUS_STYLE = {
-    "achieved": ("green", "✔"),
-    "on_track": ("teal", "➚"),
-    "at_risk": ("amber", "!"),
-    "not_achieved": ("red", "✖"),
-    "no_data": ("grey", "?"),
-}
-
-FORECAST_LABELS = {
-    "toteutuu": {"fi": "toteutuu", "en": "will be met"},
-    "toteutumassa": {"fi": "toteutumassa", "en": "on track"},
-    "epävarma": {"fi": "epävarma", "en": "uncertain"},
-    "ei toteudu": {"fi": "ei toteudu", "en": "will not be met"},
-}
-
-CHECKIN_STATUS_LABELS = {
-    "TEKEMÄTTÄ": {"fi": "tekemättä", "en": "not started"},
-    "TEKEILLÄ": {"fi": "tekeillä", "en": "in progress"},
-    "TEHTY": {"fi": "tehty", "en": "done"},
-}
 
 DATA_QUALITY_LABELS = {
     "ok": {"fi": "kunnossa", "en": "ok"},

@@ -37,5 +37,5 @@ CROSS JOIN LATERAL (
         ELSE 'no_data'
     END AS status
 ) st
-LEFT JOIN {{ source('catalog', 'dim_status') }} l ON l.status = st.status
+LEFT JOIN {{ source('catalog', 'dim_label') }} l ON l.vocabulary = 'status' AND l.code = st.status
 ORDER BY r.scorecard_id, r.year, r.as_of, r.goal_id

@@ -18,6 +18,7 @@ def model(dbt, session):
 
     from kuva_pipeline.scorecard import SCORECARD_TYPES, compute_scorecard
 
-    scored = compute_scorecard(session)  # noqa: F841 - read by DuckDB's replacement scan below
+    # Its own cursor: the reads leave no open result on the connection dbt writes with.
+    scored = compute_scorecard(session.cursor())  # noqa: F841 - read by the SELECT below
     columns = ", ".join(f'CAST("{name}" AS {sql_type}) AS "{name}"' for name, sql_type in SCORECARD_TYPES.items())
     return session.sql(f"SELECT {columns} FROM scored")
