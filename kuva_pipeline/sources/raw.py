@@ -474,6 +474,25 @@ def _files_for(
     return ordered, sorted(undated)
 
 
+def files_for(
+    source: RawSource, landing_root: Path, start: date, end: date
+) -> tuple[list[tuple[LandingFile, Reader]], list[Path]]:
+    """The landing files a load of [start, end] reads, with their readers, and the undated ones."""
+    return _files_for(source, landing_root, start, end)
+
+
+def last_landed_day(sources: list[RawSource], landing_root: Path) -> date | None:
+    """The last day of the latest period any partitioned source's landing files cover."""
+    last: date | None = None
+    for source in sources:
+        if not source.partitioned:
+            continue
+        selected, _ = _files_for(source, landing_root, date.min, date.max)
+        for lf, _ in selected:
+            last = lf.end if last is None else max(last, lf.end)
+    return last
+
+
 def _page_group(name: str) -> str:
     """The period a page file belongs to: its name without the page number."""
     return re.sub(r"_p\d+(?=\.[^.]+$)", "", name)
