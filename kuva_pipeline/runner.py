@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import socket
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -25,11 +26,15 @@ from datetime import date
 
 import dagster as dg
 
+from kuva_pipeline.resources import LOCK_WAIT_MESSAGE
+
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 WRITER_POOL = "duckdb_writer"
+WAIT_CHECK_SECONDS = 5.0
+"""How often a run blocked on the writer pool checks whether the holder's process died."""
 
 
 class RefreshError(RuntimeError):
@@ -64,6 +69,9 @@ class _StepEvents(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None)
         event = meta.get("dagster_event") if isinstance(meta, dict) else None
+        if event is None and LOCK_WAIT_MESSAGE in record.getMessage():
+            self.callback("LOCK_WAIT", "", record.getMessage())
+            return
         if event is not None and event.step_key:
             message = record.getMessage()
             if event.is_step_failure and event.step_failure_data.error is not None:
@@ -210,6 +218,11 @@ def run_refresh(
             wait["since"] = None
 
     def on_event(kind: str, step: str, message: str) -> None:
+        if kind == "LOCK_WAIT":
+            if console is not None:
+                text = message[message.index(LOCK_WAIT_MESSAGE):]
+                progress.console.print(text, style="yellow", markup=False, highlight=False)
+            return
         if kind == "ENGINE_EVENT" and "blocked" in message.lower() and WRITER_POOL in message:
             if wait["since"] is None:
                 wait["since"] = time.monotonic()
@@ -255,14 +268,37 @@ def run_refresh(
     n_steps = len(job.graph.node_defs)
     run_instance = instance or dg.DagsterInstance.get()
     t0 = time.monotonic()
-    with progress:
-        task = progress.add_task("refresh", total=n_steps, step="")
-        result = job.execute_in_process(
-            run_config={"loggers": {"progress": {}}},
-            instance=run_instance,
-            tags={**partition_range_tags(start, end), "kuva/trigger": "cli", **process_tags()},
-            raise_on_error=False,
-        )
+    done = threading.Event()
+
+    def watch_holder() -> None:
+        """While blocked, check every few seconds whether the pool's holder died, and free it."""
+        from kuva_pipeline.recovery import recover_dead_runs
+
+        while not done.wait(WAIT_CHECK_SECONDS):
+            if wait["since"] is None:
+                continue
+            try:
+                freed = recover_dead_runs(run_instance)
+            except Exception:  # a storage hiccup: try again next time
+                continue
+            for run in freed:
+                if console is not None:
+                    progress.console.print(f"[yellow]Found a dead refresh: {run.describe()}.[/yellow]")
+
+    watcher = threading.Thread(target=watch_holder, name="kuva-pool-watch", daemon=True)
+    watcher.start()
+    try:
+        with progress:
+            task = progress.add_task("refresh", total=n_steps, step="")
+            result = job.execute_in_process(
+                run_config={"loggers": {"progress": {}}},
+                instance=run_instance,
+                tags={**partition_range_tags(start, end), "kuva/trigger": "cli", **process_tags()},
+                raise_on_error=False,
+            )
+    finally:
+        done.set()
+        watcher.join(timeout=5)
     stop_waiting()
     seconds = time.monotonic() - t0
     if not result.success:
