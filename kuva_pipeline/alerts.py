@@ -307,6 +307,19 @@ def warning_alert(dagster_run: dg.DagsterRun, found: Any, warnings: Sequence[str
     return payload
 
 
+def preflight_alert(job: str, partition: str | None, problems: Sequence[str]) -> dict[str, Any]:
+    """The alert for a scheduled run that its preflight stopped before any work."""
+    return {
+        "event": "preflight_failed",
+        "time": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "job": job,
+        "partition": partition,
+        "problems": list(problems),
+        "text": f"KUVA pipeline: {job} ({partition}) not started, preflight failed: "
+        f"{_one_line('; '.join(problems), 300)}",
+    }
+
+
 @dataclass
 class Delivery:
     log_path: Path

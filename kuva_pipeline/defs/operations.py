@@ -99,6 +99,28 @@ def helsinki_yesterday(tick: datetime | None) -> date:
     return local.date() - timedelta(days=1)
 
 
+def nightly_preflight(day: date) -> list[str]:
+    """The preflight of the nightly run over the month holding `day` (see `kuva_pipeline.preflight`)."""
+    from kuva_pipeline.preflight import preflight
+    from kuva_pipeline.resources import default_resources
+
+    res = default_resources()
+    landing, catalog, warehouse = res["landing"], res["catalog"], res["warehouse"]
+    first = day.replace(day=1)
+    report = preflight(
+        _resolved(landing.root), _resolved(landing.reference_root), _resolved(catalog.directory),
+        _resolved(warehouse.path), RAW_SOURCES, first, day,
+    )
+    return report.problems
+
+
+def _resolved(value: Any) -> Path:
+    from kuva_pipeline import settings
+
+    text = value.get_value() if isinstance(value, dg.EnvVar) else value
+    return settings.resolve(text)
+
+
 @dg.schedule(
     name="nightly_refresh_schedule",
     job=nightly_refresh,
@@ -107,10 +129,17 @@ def helsinki_yesterday(tick: datetime | None) -> date:
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="02:00 Helsinki: refresh the month holding yesterday, and everything downstream.",
 )
-def nightly_refresh_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+def nightly_refresh_schedule(
+    context: dg.ScheduleEvaluationContext,
+) -> dg.RunRequest | dg.SkipReason:
     # 02:00 exists every day in Helsinki (clocks change at 03:00 and 04:00), and
     # the day is taken in Helsinki time, so DST never shifts the partition.
     day = helsinki_yesterday(context.scheduled_execution_time)
+    problems = nightly_preflight(day)
+    if problems:
+        # Before any work: an unmounted share or a broken catalog starts no run, and is alerted.
+        alerts.deliver(alerts.preflight_alert("nightly_refresh", day.isoformat(), problems))
+        return dg.SkipReason("preflight failed, no run started: " + "; ".join(problems[:5]))
     return dg.RunRequest(
         run_key=f"nightly-{day.isoformat()}",
         partition_key=month_key(day),

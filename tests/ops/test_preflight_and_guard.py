@@ -175,3 +175,18 @@ def test_a_drop_in_a_refresh_fails_the_run_and_publishes_nothing(project_env, la
     out = capsys.readouterr().out
     assert code in (run_summary.EXIT_WARNINGS, run_summary.EXIT_FAILED), out
     assert f"Emptied on request: raw/nps_feedback 2021-03: {n} -> 1 rows" in out
+
+
+def test_the_nightly_schedule_runs_the_preflight_first_and_alerts(project_env, tmp_path, monkeypatch):
+    import json
+    from zoneinfo import ZoneInfo
+
+    from kuva_pipeline.defs.operations import nightly_refresh_schedule
+
+    monkeypatch.setenv("KUVA_LANDING_DIR", str(tmp_path / "unmounted"))
+    tick = datetime(2021, 4, 2, 2, 0, tzinfo=ZoneInfo("Europe/Helsinki"))
+    result = nightly_refresh_schedule(dg.build_schedule_context(scheduled_execution_time=tick))
+    assert isinstance(result, dg.SkipReason)
+    assert f"the landing folder {tmp_path / 'unmounted'} does not exist" in result.skip_message
+    alert = json.loads(Path(project_env["KUVA_ALERT_LOG"]).read_text(encoding="utf-8").splitlines()[-1])
+    assert alert["event"] == "preflight_failed" and alert["partition"] == "2021-04-01"
