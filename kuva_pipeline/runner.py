@@ -248,20 +248,21 @@ def run_refresh(
             progress.advance(task)
 
     job_name = "kuva_cli_refresh"
+    # Definitions are lazy: the job is resolved only after the selection is known to match.
+    defs = build_definitions(
+        resources=resources,
+        loggers={"progress": progress_logger_def(on_event)},
+        jobs=[dg.define_asset_job(job_name, selection=with_siblings(selection))],
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        graph = build_definitions(resources=resources).resolve_asset_graph()
+        graph = defs.resolve_asset_graph()
     check_selection(selection, graph)
     if before_run is not None:
         from kuva_pipeline.defs.raw import RAW_SOURCES
 
         chosen = with_siblings(selection).resolve(graph)
         before_run([s for s in RAW_SOURCES if dg.AssetKey(["raw", s.table]) in chosen])
-    defs = build_definitions(
-        resources=resources,
-        loggers={"progress": progress_logger_def(on_event)},
-        jobs=[dg.define_asset_job(job_name, selection=with_siblings(selection))],
-    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         job = defs.resolve_job_def(job_name)
