@@ -96,14 +96,11 @@ def default_end(landing: Path) -> date:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     from kuva_pipeline import summary as run_summary
-    from kuva_pipeline.preflight import preflight
-    from kuva_pipeline.recovery import open_instance, recover_dead_runs
-    from kuva_pipeline.runner import RefreshError, SelectionError, run_refresh
+    from kuva_pipeline.recovery import open_instance
     from kuva_pipeline.sources.raw import ALLOW_EMPTY_ENV
 
     console = _console()
     t = REFRESH_TEXT[args.lang]
-    number = run_summary.number
     landing = settings.path_setting("KUVA_LANDING_DIR")
     warehouse = settings.path_setting("KUVA_WAREHOUSE_PATH")
     start = args.date_from or date.fromisoformat(FIRST_DAY)
@@ -115,7 +112,18 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         # The loader and the preflight read it: this run may empty or shrink these feeds.
         os.environ[ALLOW_EMPTY_ENV] = ",".join(args.allow_empty)
     home = _use_project_instance()
-    instance = open_instance(home)
+    with open_instance(home) as instance:
+        return _refresh(args, console, instance, home, start, end, landing, warehouse)
+
+
+def _refresh(args, console, instance, home: Path, start: date, end: date, landing: Path, warehouse: Path) -> int:
+    from kuva_pipeline import summary as run_summary
+    from kuva_pipeline.preflight import PreflightError, preflight
+    from kuva_pipeline.recovery import recover_dead_runs
+    from kuva_pipeline.runner import RefreshError, SelectionError, run_refresh
+
+    t = REFRESH_TEXT[args.lang]
+    number = run_summary.number
     for recovered in recover_dead_runs(instance):
         console.print(f"[yellow]{t['recovered'].format(what=recovered.describe())}[/yellow]")
 
@@ -132,8 +140,6 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         for note in report.notes:
             console.print(f"[yellow]{t['preflight_note'].format(note=note)}[/yellow]")
         report.raise_if_failed()
-
-    from kuva_pipeline.preflight import PreflightError
 
     console.print(
         t["start"].format(start=start, end=end, warehouse=warehouse, home=home)
