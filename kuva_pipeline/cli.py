@@ -151,7 +151,7 @@ def _refresh(args, console, instance, home: Path, start: date, end: date, landin
         )
         run_id, seconds, waited = result.run_id, result.seconds, result.waited_seconds
     except SelectionError as exc:
-        console.print(f"[red]{t['usage']}[/red]: {exc}")
+        console.print(f"[red]{t['usage']}[/red]: {exc.text(args.lang)}", highlight=False)
         return run_summary.EXIT_USAGE
     except PreflightError as exc:
         console.print(f"[bold red]{t['preflight']}[/bold red]")

@@ -49,6 +49,29 @@ class RefreshError(RuntimeError):
 class SelectionError(ValueError):
     """A `--select` that matches no asset; the message lists close names."""
 
+    def __init__(self, selection: str, problem: str | None, close: list[str]):
+        self.selection, self.problem, self.close = selection, problem, close
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str = "en") -> str:
+        if lang == "fi":
+            what = (
+                f"ei ole kelvollinen valinta ({self.problem})" if self.problem else "ei vastaa yhtään assetia"
+            )
+            hint = (
+                f" Tarkoititko: {', '.join('key:' + c for c in self.close)}?"
+                if self.close
+                else " Assettien avaimet ovat muotoa key:raw/nps_feedback tai key:marts/scorecard (ks. `kuva ui`)."
+            )
+        else:
+            what = f"is not a valid selection ({self.problem})" if self.problem else "matches no asset"
+            hint = (
+                f" Did you mean: {', '.join('key:' + c for c in self.close)}?"
+                if self.close
+                else " Asset keys look like key:raw/nps_feedback or key:marts/scorecard (see `kuva ui`)."
+            )
+        return f"--select {self.selection!r} {what}.{hint}"
+
 
 @dataclass
 class RefreshResult:
@@ -107,11 +130,11 @@ def check_selection(selection: str | None, asset_graph) -> None:
     keys = sorted(k.to_user_string() for k in asset_graph.get_all_asset_keys())
     try:
         matched = dg.AssetSelection.from_string(selection).resolve(asset_graph)
-        problem = None if matched else "matches no asset"
+        if matched:
+            return
+        problem = None
     except Exception as exc:  # the selection grammar's own errors
-        problem = f"is not a valid selection ({str(exc).splitlines()[0]})"
-    if problem is None:
-        return
+        problem = str(exc).splitlines()[0]
     tokens = re.findall(r"(?:key:)?\"?([A-Za-z0-9_/*]+)", selection.replace("+", " "))
     close: list[str] = []
     for token in tokens:
@@ -120,12 +143,7 @@ def check_selection(selection: str | None, asset_graph) -> None:
         for name in difflib.get_close_matches(token.strip("*"), keys, n=5, cutoff=0.6):
             if name not in close:
                 close.append(name)
-    hint = (
-        f" Did you mean: {', '.join('key:' + c for c in close)}?"
-        if close
-        else " Asset keys look like key:raw/nps_feedback or key:marts/scorecard (see `kuva ui`)."
-    )
-    raise SelectionError(f"--select {selection!r} {problem}.{hint}")
+    raise SelectionError(selection, problem, close)
 
 
 def process_tags() -> dict[str, str]:

@@ -125,3 +125,11 @@ def test_two_refreshes_on_a_brand_new_instance_do_not_race_to_create_it(project_
         # Each gets as far as the selection check: the instance was created once, by one of them.
         assert code == run_summary.EXIT_USAGE, out
         assert "already exists" not in out and "Traceback" not in out
+
+
+def test_the_selection_error_in_finnish(project_env, capsys):
+    code = cli.main(["refresh", "--no-scorecard", "--lang", "fi", "--select", "key:marts/scorecrd"])
+    out = capsys.readouterr().out.replace("\n", " ")
+    assert code == run_summary.EXIT_USAGE, out
+    assert "Käyttövirhe: --select 'key:marts/scorecrd' ei vastaa yhtään assetia." in out
+    assert "Tarkoititko: key:marts/scorecard" in out
