@@ -75,6 +75,7 @@ class NoDataMeter:
     meter_id: str
     data_quality: str | None
     reason: str
+    reason_fi: str | None = None
 
 
 @dataclass
@@ -165,7 +166,9 @@ def from_run(instance: dg.DagsterInstance, run_id: str) -> RunSummary:
     summary = RunSummary(run_id=run_id, succeeded=succeeded)
     if record is not None and record.start_time and record.end_time:
         summary.seconds = record.end_time - record.start_time
-    new_rows: list[int] = []
+    # A partitioned asset records one materialization per partition of the run, each with
+    # the same metadata: count each asset once.
+    new_rows: dict[str, int] = {}
     for entry in instance.all_logs(run_id, of_type=_EVENTS):
         event = entry.dagster_event
         kind = event.event_type
@@ -178,11 +181,11 @@ def from_run(instance: dg.DagsterInstance, run_id: str) -> RunSummary:
         elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
             mat = entry.asset_materialization
             meta = dict(mat.metadata)
-            if NEW_ROWS_KEY in meta:
-                summary.raw_assets_run += 1
-                new_rows.append(int(_meta_value(meta, NEW_ROWS_KEY) or 0))
+            key = mat.asset_key.to_user_string()
+            if NEW_ROWS_KEY in meta and key not in new_rows:
+                new_rows[key] = int(_meta_value(meta, NEW_ROWS_KEY) or 0)
                 deleted = _meta_value(meta, "kuva/deleted_periods") or []
-                summary.deleted_periods += [f"{mat.asset_key.to_user_string()} {d}" for d in deleted]
+                summary.deleted_periods += [f"{key} {d}" for d in deleted]
             if mat.asset_key == PUBLICATION_KEY:
                 summary.published = {k: _meta_value(meta, k) for k in meta}
         elif kind == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -202,7 +205,8 @@ def from_run(instance: dg.DagsterInstance, run_id: str) -> RunSummary:
                 )
             )
     if new_rows:
-        summary.loaded_rows = sum(new_rows)
+        summary.raw_assets_run = len(new_rows)
+        summary.loaded_rows = sum(new_rows.values())
     return summary
 
 
@@ -308,17 +312,20 @@ def no_data_meters(con: duckdb.DuckDBPyConnection) -> list[NoDataMeter]:
     cols = _columns(con, "marts", "scorecard")
     quality = "data_quality" if "data_quality" in cols else "NULL"
     explanation = "explanation" if "explanation" in cols else "NULL"
+    explanation_fi = "explanation_fi" if "explanation_fi" in cols else "NULL"
     rows = con.execute(
         f"""
-        SELECT scorecard_id, meter_id, {quality}, {explanation}, status
+        SELECT scorecard_id, meter_id, {quality}, {explanation}, {explanation_fi}, status
         FROM marts.scorecard
         QUALIFY row_number() OVER (PARTITION BY scorecard_id, meter_id ORDER BY as_of DESC) = 1
         ORDER BY scorecard_id, meter_id
         """
     ).fetchall()
     return [
-        NoDataMeter(card, meter, dq, _first_sentence(expl or ""))
-        for card, meter, dq, expl, status in rows
+        NoDataMeter(
+            card, meter, dq, _first_sentence(expl or ""), _first_sentence(fi) if fi else None
+        )
+        for card, meter, dq, expl, fi, status in rows
         if status == "no_data"
     ]
 
@@ -358,8 +365,8 @@ def new_rows_by_table(instance: dg.DagsterInstance, run_id: str) -> dict[str, in
         mat = entry.asset_materialization
         meta = dict(mat.metadata)
         if NEW_ROWS_KEY in meta and mat.asset_key.path[0] == "raw":
-            table = mat.asset_key.path[-1]
-            out[table] = out.get(table, 0) + int(_meta_value(meta, NEW_ROWS_KEY) or 0)
+            # One value per asset: its per-partition materializations repeat the run's total.
+            out.setdefault(mat.asset_key.path[-1], int(_meta_value(meta, NEW_ROWS_KEY) or 0))
     return out
 
 
@@ -477,7 +484,10 @@ def render(summary: RunSummary, lang: str = "en", strict: bool = False, limit: i
         lines.append(t["nodata_head"].format(n=len(summary.no_data)))
         lines += [
             t["nodata"].format(
-                card=m.scorecard_id, meter=m.meter_id, dq=m.data_quality or "?", reason=_clip(m.reason, 160)
+                card=m.scorecard_id,
+                meter=m.meter_id,
+                dq=m.data_quality or "?",
+                reason=_clip((m.reason_fi if lang == "fi" and m.reason_fi else m.reason), 160),
             )
             for m in summary.no_data[:limit]
         ]

@@ -17,6 +17,8 @@ from tests.ops.helpers import FIXTURES
 
 SLICE = "+key:meters/nps_measures"
 MARCH = ["--from", "2021-03-01", "--to", "2021-03-31", "--no-scorecard", "--select", SLICE]
+# Two month partitions, one landed file: a run's rows are counted once, not once a partition.
+FEB_MAR = ["--from", "2021-02-01", "--to", "2021-03-31", "--no-scorecard", "--select", SLICE]
 NPS_FILE = FIXTURES / "landing" / "nps" / "2021" / "nps_2021-03.csv"
 
 
@@ -27,7 +29,7 @@ def _records(path: Path) -> int:
 
 def test_refresh_ends_with_summary_tags_and_warning_exit_code(project_env, capsys):
     expected_rows = _records(NPS_FILE)  # every record of the one fixture month is new on a first load
-    code = cli.main(["refresh", *MARCH])
+    code = cli.main(["refresh", *FEB_MAR])
     out = capsys.readouterr().out
     # The fixture month is years old, so the WARN freshness check fails: complete, with warnings.
     assert code == run_summary.EXIT_WARNINGS, out
@@ -40,7 +42,7 @@ def test_refresh_ends_with_summary_tags_and_warning_exit_code(project_env, capsy
         assert first.tags[run_summary.LOADED_ROWS_TAG] == str(expected_rows)
 
     # --strict turns the same warnings into a failure; nothing new is loaded the second time.
-    code = cli.main(["refresh", *MARCH, "--strict"])
+    code = cli.main(["refresh", *FEB_MAR, "--strict"])
     out = capsys.readouterr().out
     assert code == run_summary.EXIT_FAILED, out
     assert "Nothing new was loaded" in out and "kuva/loaded_rows=0" in out
@@ -89,14 +91,15 @@ def _scorecard_db(path: Path) -> None:
     con.execute("CREATE SCHEMA marts")
     con.execute(
         "CREATE TABLE marts.scorecard (scorecard_id VARCHAR, meter_id VARCHAR, as_of DATE, "
-        "status VARCHAR, data_quality VARCHAR, explanation VARCHAR)"
+        "status VARCHAR, data_quality VARCHAR, explanation VARCHAR, explanation_fi VARCHAR)"
     )
     con.execute(
         """INSERT INTO marts.scorecard VALUES
-        ('c', 'c.nps', DATE '2021-06-30', 'no_data', 'failed', 'No data: raw/nps_feedback failed. More.'),
-        ('c', 'c.nps', DATE '2021-12-31', 'achieved', 'ok', 'Fine.'),
-        ('c', 'c.cost', DATE '2021-06-30', 'on_track', 'ok', 'Fine.'),
-        ('c', 'c.cost', DATE '2021-12-31', 'no_data', 'missing', 'No data: no finance rows. More.')"""
+        ('c', 'c.nps', DATE '2021-06-30', 'no_data', 'failed', 'No data: raw/nps_feedback failed. More.', 'Ei tietoa.'),
+        ('c', 'c.nps', DATE '2021-12-31', 'achieved', 'ok', 'Fine.', 'Hyvä.'),
+        ('c', 'c.cost', DATE '2021-06-30', 'on_track', 'ok', 'Fine.', 'Hyvä.'),
+        ('c', 'c.cost', DATE '2021-12-31', 'no_data', 'missing', 'No data: no finance rows. More.',
+         'Ei tietoa: ei talousrivejä. Lisää.')"""
     )
     con.close()
 
@@ -111,6 +114,8 @@ def test_no_data_meters_come_from_the_latest_scored_day(tmp_path):
     assert [(m.meter_id, m.data_quality, m.reason) for m in found] == [
         ("c.cost", "missing", "No data: no finance rows.")
     ]
+    summary = run_summary.RunSummary("r", succeeded=True, no_data=found)
+    assert "  c c.cost [missing]: Ei tietoa: ei talousrivejä." in run_summary.render(summary, lang="fi")
 
 
 @pytest.mark.parametrize(
