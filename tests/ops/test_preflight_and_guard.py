@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from kuva_pipeline import cli
 from kuva_pipeline import summary as run_summary
+from kuva_pipeline.defs import operations as ops
 from kuva_pipeline.preflight import preflight
 from kuva_pipeline.sources.nps import NPS_FEEDBACK
 from kuva_pipeline.sources.raw import RawShrinkError, ShrinkGuard, load_raw, max_drop_setting
@@ -168,7 +170,24 @@ def test_a_drop_in_a_refresh_fails_the_run_and_publishes_nothing(project_env, la
     out = capsys.readouterr().out
     assert code == run_summary.EXIT_FAILED, out
     assert f"raw.nps_feedback 2021-03 held back: {n} rows are loaded but the landing files" in out
+    assert "Nothing was published" in out
     assert _count(Path(project_env["KUVA_WAREHOUSE_PATH"])) == n
+    # ... and alerted, through the run-failure alert, with the source, month and counts.
+    with dg.DagsterInstance.get() as instance:
+        failed = next(r for r in instance.get_runs() if r.status == dg.DagsterRunStatus.FAILURE)
+        context = dg.build_run_status_sensor_context(
+            sensor_name="run_failure_alert",
+            dagster_event=next(
+                e.dagster_event
+                for e in instance.all_logs(failed.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+            ),
+            dagster_instance=instance,
+            dagster_run=failed,
+        ).for_run_failure()
+        ops.run_failure_alert(context)
+    alert = json.loads(Path(project_env["KUVA_ALERT_LOG"]).read_text(encoding="utf-8").splitlines()[-1])
+    assert f"raw.nps_feedback 2021-03 held back: {n} rows are loaded" in alert["text"]
+    assert alert["failed_steps"][0]["error_kind"] == "permanent"
     # The explicit allowance lets it through, and the summary says what was emptied.
     monkeypatch.setenv("KUVA_ALLOW_EMPTY", "")  # the command sets it; restored after the test
     code = cli.main(["refresh", *CLI_MARCH, "--allow-empty", "nps"])
@@ -178,7 +197,6 @@ def test_a_drop_in_a_refresh_fails_the_run_and_publishes_nothing(project_env, la
 
 
 def test_the_nightly_schedule_runs_the_preflight_first_and_alerts(project_env, tmp_path, monkeypatch):
-    import json
     from zoneinfo import ZoneInfo
 
     from kuva_pipeline.defs.operations import nightly_refresh_schedule
