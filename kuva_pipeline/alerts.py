@@ -280,6 +280,46 @@ def alert_from_failure(
     )
 
 
+def warning_alert(dagster_run: dg.DagsterRun, found: Any, warnings: Sequence[str]) -> dict[str, Any]:
+    """The alert for a run that succeeded with warnings (`found`: a `summary.RunSummary`)."""
+    tags = dict(dagster_run.tags)
+    first = "; ".join(warnings[:3]) + (f"; and {len(warnings) - 3} more" if len(warnings) > 3 else "")
+    payload: dict[str, Any] = {
+        "event": "run_warnings",
+        "time": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "run_id": dagster_run.run_id,
+        "job": dagster_run.job_name,
+        "trigger": tags.get("kuva/trigger"),
+        "warnings": list(warnings),
+        "loaded_rows": found.loaded_rows,
+        "checks": [
+            {"asset": c.asset, "check": c.check, "severity": c.severity, "detail": c.detail}
+            for c in found.check_failures
+            if not c.waived_by
+        ],
+        "tags": {k: v for k, v in tags.items() if k.startswith("kuva/")},
+        "text": f"KUVA pipeline: run {dagster_run.run_id[:8]} of {dagster_run.job_name} "
+        f"succeeded with {len(warnings)} warning(s): {_one_line(first, 300)}",
+    }
+    base = os.environ.get(UI_URL_ENV)
+    if base:
+        payload["run_url"] = f"{base.rstrip('/')}/runs/{dagster_run.run_id}"
+    return payload
+
+
+def preflight_alert(job: str, partition: str | None, problems: Sequence[str]) -> dict[str, Any]:
+    """The alert for a scheduled run that its preflight stopped before any work."""
+    return {
+        "event": "preflight_failed",
+        "time": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "job": job,
+        "partition": partition,
+        "problems": list(problems),
+        "text": f"KUVA pipeline: {job} ({partition}) not started, preflight failed: "
+        f"{_one_line('; '.join(problems), 300)}",
+    }
+
+
 @dataclass
 class Delivery:
     log_path: Path

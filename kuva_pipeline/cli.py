@@ -58,33 +58,136 @@ def _console():
 
 # ---------------------------------------------------------------- refresh
 
+REFRESH_TEXT = {
+    "en": {
+        "range": "--to {end} is before --from {start}",
+        "recovered": "Found a dead refresh: {what}.",
+        "preflight": "Preflight failed, nothing was changed:",
+        "preflight_note": "Preflight: {note}",
+        "start": "Refreshing partitions {start} .. {end} into {warehouse}  (Dagster instance: {home})",
+        "failed": "Refresh failed",
+        "finished": "Refresh finished: {steps} steps in {secs} s (run {run})",
+        "waited": "Waited {secs} s for the warehouse writer.",
+        "usage": "Usage error",
+    },
+    "fi": {
+        "range": "--to {end} on ennen päivää --from {start}",
+        "recovered": "Löytyi keskeytynyt päivitys: {what}.",
+        "preflight": "Esitarkistus epäonnistui, mitään ei muutettu:",
+        "preflight_note": "Esitarkistus: {note}",
+        "start": "Päivitetään jaksot {start} .. {end} tietovarastoon {warehouse}  (Dagster-instanssi: {home})",
+        "failed": "Päivitys epäonnistui",
+        "finished": "Päivitys valmis: {steps} vaihetta, {secs} s (ajo {run})",
+        "waited": "Odotettiin tietovaraston kirjoittajaa {secs} s.",
+        "usage": "Käyttövirhe",
+    },
+}
+
+
+def default_end(landing: Path) -> date:
+    """The last day of the latest landed period, not later than yesterday (Helsinki)."""
+    from kuva_pipeline.defs.raw import RAW_SOURCES
+    from kuva_pipeline.sources.raw import last_landed_day
+
+    yesterday = yesterday_in_helsinki()
+    landed = last_landed_day(RAW_SOURCES, landing) if landing.is_dir() else None
+    return min(landed, yesterday) if landed else yesterday
+
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from kuva_pipeline.runner import RefreshError, run_refresh
+    from kuva_pipeline import summary as run_summary
+    from kuva_pipeline.recovery import open_instance
+    from kuva_pipeline.sources.raw import ALLOW_EMPTY_ENV
 
     console = _console()
+    t = REFRESH_TEXT[args.lang]
+    landing = settings.path_setting("KUVA_LANDING_DIR")
+    warehouse = settings.path_setting("KUVA_WAREHOUSE_PATH")
     start = args.date_from or date.fromisoformat(FIRST_DAY)
-    end = args.date_to or yesterday_in_helsinki()
+    end = args.date_to or default_end(landing)
     if end < start:
-        console.print(f"[red]--to {end} is before --from {start}[/red]")
-        return 2
+        console.print(f"[red]{t['range'].format(end=end, start=start)}[/red]")
+        return run_summary.EXIT_USAGE
+    if args.allow_empty:
+        # The loader and the preflight read it: this run may empty or shrink these feeds.
+        os.environ[ALLOW_EMPTY_ENV] = ",".join(args.allow_empty)
     home = _use_project_instance()
+    with open_instance(home) as instance:
+        return _refresh(args, console, instance, home, start, end, landing, warehouse)
+
+
+def _refresh(args, console, instance, home: Path, start: date, end: date, landing: Path, warehouse: Path) -> int:
+    from kuva_pipeline import summary as run_summary
+    from kuva_pipeline.preflight import PreflightError, preflight
+    from kuva_pipeline.recovery import recover_dead_runs
+    from kuva_pipeline.runner import RefreshError, SelectionError, run_refresh
+
+    t = REFRESH_TEXT[args.lang]
+    number = run_summary.number
+    for recovered in recover_dead_runs(instance):
+        console.print(f"[yellow]{t['recovered'].format(what=recovered.describe())}[/yellow]")
+
+    def check_landing(sources) -> None:
+        report = preflight(
+            landing,
+            settings.path_setting("KUVA_REFERENCE_DIR"),
+            settings.path_setting("KUVA_CATALOG_DIR"),
+            warehouse,
+            sources,
+            start,
+            end,
+        )
+        for note in report.notes:
+            console.print(f"[yellow]{t['preflight_note'].format(note=note)}[/yellow]")
+        report.raise_if_failed()
+
     console.print(
-        f"Refreshing partitions {start} .. {end} into {settings.path_setting('KUVA_WAREHOUSE_PATH')}"
-        f"  (Dagster instance: {home})"
+        t["start"].format(start=start, end=end, warehouse=warehouse, home=home)
     )
     try:
-        result = run_refresh(start, end, selection=args.select, console=console)
+        result = run_refresh(
+            start, end, selection=args.select, console=console, instance=instance,
+            before_run=check_landing,
+        )
+        run_id, seconds, waited = result.run_id, result.seconds, result.waited_seconds
+    except SelectionError as exc:
+        console.print(f"[red]{t['usage']}[/red]: {exc.text(args.lang)}", highlight=False)
+        return run_summary.EXIT_USAGE
+    except PreflightError as exc:
+        console.print(f"[bold red]{t['preflight']}[/bold red]")
+        for problem in exc.problems:
+            console.print(f"  - {problem}", markup=False)
+        return run_summary.EXIT_FAILED
     except RefreshError as exc:
-        console.print(f"[bold red]Refresh failed[/bold red]: {exc}")
-        return 1
-    console.print(
-        f"[green]Refresh finished[/green]: {result.steps_succeeded} steps in "
-        f"{result.seconds:.1f} s (run {result.run_id[:8]})"
+        if exc.run_id is None:
+            console.print(f"[bold red]{t['failed']}[/bold red]: {exc}")
+            return run_summary.EXIT_FAILED
+        run_id, seconds, waited = exc.run_id, exc.seconds, 0.0
+    summary = run_summary.summarize(instance, run_id, warehouse, start, end)
+    summary.seconds = seconds
+    instance.add_run_tags(run_id, summary.tags())
+    if summary.succeeded:
+        console.print(
+            "[green]"
+            + t["finished"].format(
+                steps=summary.steps_succeeded, secs=number(round(seconds, 1), args.lang), run=run_id[:8]
+            )
+            + "[/green]"
+        )
+    else:
+        console.print(f"[bold red]{t['failed']}[/bold red] (run {run_id[:8]})")
+    if waited >= 1:
+        console.print(t["waited"].format(secs=number(round(waited), args.lang)))
+    for line in run_summary.render(summary, lang=args.lang, strict=args.strict):
+        console.print(line, markup=False, highlight=False)
+    code = run_summary.exit_code(summary, strict=args.strict)
+    if args.no_scorecard or not summary.succeeded:
+        return code
+    # The scorecard of this run: the snapshot it published, else the warehouse it wrote.
+    shown = _print_scorecard(
+        console, year=args.year, as_of=None, lang=args.lang, live=summary.published is None
     )
-    if args.no_scorecard:
-        return 0
-    return _print_scorecard(console, year=args.year, as_of=None, lang=args.lang)
+    return code if shown == 0 else code or shown
 
 
 # ------------------------------------------------------------------ fetch
@@ -161,13 +264,18 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _print_scorecard(
-    console, year: int | None, as_of: date | None, lang: str, ignore_load_time: bool = False
+    console,
+    year: int | None,
+    as_of: date | None,
+    lang: str,
+    ignore_load_time: bool = False,
+    live: bool = False,
 ) -> int:
     from kuva_pipeline.report import ScorecardUnavailable, render_scorecard
 
     try:
         render_scorecard(
-            console, year=year, as_of=as_of, lang=lang, ignore_load_time=ignore_load_time
+            console, year=year, as_of=as_of, lang=lang, ignore_load_time=ignore_load_time, live=live
         )
     except ScorecardUnavailable as exc:
         console.print(f"[yellow]{exc}[/yellow]")
@@ -182,6 +290,7 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         lang=args.lang,
         ignore_load_time=args.ignore_load_time,
+        live=args.live,
     )
 
 
@@ -287,6 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kuva",
         description="KUVA scorecard pipeline: refresh the warehouse and read the scorecards.",
     )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback of an unexpected error"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
@@ -296,7 +408,12 @@ def build_parser() -> argparse.ArgumentParser:
         "run), showing progress, then print the scorecard.",
     )
     p.add_argument("--from", dest="date_from", type=_parse_date, help="first day (default 2019-01-01)")
-    p.add_argument("--to", dest="date_to", type=_parse_date, help="last day (default yesterday, Helsinki)")
+    p.add_argument(
+        "--to",
+        dest="date_to",
+        type=_parse_date,
+        help="last day (default: the end of the latest landed period, at most yesterday)",
+    )
     p.add_argument(
         "--select",
         help="Dagster asset selection, e.g. 'key:raw/nps_feedback+' (default: everything)",
@@ -304,6 +421,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, help="scorecard year to print (default: all)")
     p.add_argument("--lang", choices=["fi", "en"], default="en")
     p.add_argument("--no-scorecard", action="store_true", help="do not print the scorecard")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 1) when the run completed with warnings (default: exit 3)",
+    )
+    p.add_argument(
+        "--allow-empty",
+        action="append",
+        metavar="SOURCE",
+        help="let this run empty or shrink SOURCE's periods whose landing files are gone "
+        "(e.g. nps; repeatable; 'all' for every source); logged",
+    )
     p.set_defaults(func=cmd_refresh)
 
     p = sub.add_parser(
@@ -317,7 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="date_to", type=_parse_date, help="last day (default yesterday, Helsinki)")
     p.set_defaults(func=cmd_fetch)
 
-    p = sub.add_parser("scorecard", help="print the scored scorecard from the warehouse")
+    p = sub.add_parser("scorecard", help="print the scored scorecard from the published snapshot")
     p.add_argument("--year", type=int, help="scorecard year (default: all)")
     p.add_argument(
         "--as-of",
@@ -330,6 +459,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --as-of: use all data of the days up to the as-of day, whenever it was loaded",
     )
     p.add_argument("--lang", choices=["fi", "en"], default="en")
+    p.add_argument(
+        "--live",
+        action="store_true",
+        help="read the live warehouse instead of the published snapshot (KUVA_BI_PATH)",
+    )
     p.set_defaults(func=cmd_scorecard)
 
     p = sub.add_parser("catalog", help="validate the scorecard catalog or export its JSON Schema")
@@ -381,9 +515,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kuva_pipeline.sample import main as sample_main
 
         return int(sample_main(argv[1:]) or 0)
+    # --debug is accepted anywhere on the line (`kuva refresh --debug` too).
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("kuva: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if debug:
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0]
+        print(
+            f"kuva: error: {type(exc).__name__}: {first}\n"
+            "(run the same command with --debug for the full traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

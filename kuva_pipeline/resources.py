@@ -36,6 +36,21 @@ SCHEMAS: tuple[str, ...] = ("raw", "staging", "quarantine", "meters", "marts", "
 LOCK_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 """Backoff while another process holds the write lock (a concurrent run, a reader)."""
 
+LOCK_WAIT_MESSAGE = "Waiting for the warehouse write lock"
+"""Start of the step log line the command line shows while the lock retry waits."""
+
+
+def _say_waiting(file: Path, waited: float) -> None:
+    """Inside a step, log how long this step has waited for the lock (the CLI shows it)."""
+    try:
+        context = dg.OpExecutionContext.get()
+    except dg.DagsterInvariantViolationError:
+        return
+    if context is not None:
+        context.log.warning(
+            f"{LOCK_WAIT_MESSAGE} on {file}: another process holds it; waited {waited:.0f} s so far"
+        )
+
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
@@ -65,6 +80,7 @@ class WarehouseResource(dg.ConfigurableResource):
         if not read_only:
             file.parent.mkdir(parents=True, exist_ok=True)
         con = None
+        waited = 0.0
         for attempt, delay in enumerate((*LOCK_RETRY_SECONDS, None)):
             try:
                 con = duckdb.connect(str(file), read_only=read_only)
@@ -72,11 +88,15 @@ class WarehouseResource(dg.ConfigurableResource):
             except duckdb.IOException as exc:
                 if delay is None or not _is_lock_error(exc):
                     raise RuntimeError(
-                        f"cannot open the warehouse {file} after {attempt + 1} attempts: {exc}. "
+                        f"cannot open the warehouse {file} after {attempt + 1} attempts "
+                        f"({waited:.0f} s): {exc}. "
                         "Another process holds the write lock; BI tools must read the published "
                         "snapshot, never the live file."
                     ) from exc
+                if delay >= 2.0:  # past the first blips: say so
+                    _say_waiting(file, waited)
                 time.sleep(delay)
+                waited += delay
         assert con is not None
         try:
             if not read_only:

@@ -3,24 +3,74 @@
 A refresh is one Dagster run of every selected asset; the feeds get the whole
 range of daily partitions at once (their backfill policy is a single run), so
 three years of history cost one pass over the landing files, not a thousand.
+
+Before the run: the selection must match assets (a typo lists close names).
+During it: a step waiting for the one-slot writer pool shows who holds it and
+for how long. Each run is tagged with its process (`kuva/pid`, `kuva/host`,
+`kuva/pid_started`), so a later refresh can tell a run whose process died
+(`kuva_pipeline.recovery`).
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
+import os
+import re
+import socket
+import threading
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import dagster as dg
+
+from kuva_pipeline.resources import LOCK_WAIT_MESSAGE
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
+WRITER_POOL = "duckdb_writer"
+WAIT_CHECK_SECONDS = 5.0
+"""How often a run blocked on the writer pool checks whether the holder's process died."""
+
+
 class RefreshError(RuntimeError):
     """A refresh whose run failed; the message names the failed steps and why."""
+
+    def __init__(self, message: str, run_id: str | None = None, seconds: float = 0.0):
+        super().__init__(message)
+        self.run_id = run_id
+        self.seconds = seconds
+
+
+class SelectionError(ValueError):
+    """A `--select` that matches no asset; the message lists close names."""
+
+    def __init__(self, selection: str, problem: str | None, close: list[str]):
+        self.selection, self.problem, self.close = selection, problem, close
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str = "en") -> str:
+        if lang == "fi":
+            what = (
+                f"ei ole kelvollinen valinta ({self.problem})" if self.problem else "ei vastaa yhtään assetia"
+            )
+            hint = (
+                f" Tarkoititko: {', '.join('key:' + c for c in self.close)}?"
+                if self.close
+                else " Assettien avaimet ovat muotoa key:raw/nps_feedback tai key:marts/scorecard (ks. `kuva ui`)."
+            )
+        else:
+            what = f"is not a valid selection ({self.problem})" if self.problem else "matches no asset"
+            hint = (
+                f" Did you mean: {', '.join('key:' + c for c in self.close)}?"
+                if self.close
+                else " Asset keys look like key:raw/nps_feedback or key:marts/scorecard (see `kuva ui`)."
+            )
+        return f"--select {self.selection!r} {what}.{hint}"
 
 
 @dataclass
@@ -28,6 +78,8 @@ class RefreshResult:
     run_id: str
     steps_succeeded: int
     seconds: float
+    waited_seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
 
 
 class _StepEvents(logging.Handler):
@@ -40,6 +92,9 @@ class _StepEvents(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None)
         event = meta.get("dagster_event") if isinstance(meta, dict) else None
+        if event is None and LOCK_WAIT_MESSAGE in record.getMessage():
+            self.callback("LOCK_WAIT", "", record.getMessage())
+            return
         if event is not None and event.step_key:
             message = record.getMessage()
             if event.is_step_failure and event.step_failure_data.error is not None:
@@ -76,6 +131,50 @@ def with_siblings(selection: str | None) -> dg.AssetSelection:
     return chosen
 
 
+def check_selection(selection: str | None, asset_graph) -> None:
+    """Raise `SelectionError` when `selection` matches no asset, naming the closest keys."""
+    if not selection:
+        return
+    keys = sorted(k.to_user_string() for k in asset_graph.get_all_asset_keys())
+    try:
+        matched = dg.AssetSelection.from_string(selection).resolve(asset_graph)
+        if matched:
+            return
+        problem = None
+    except Exception as exc:  # the selection grammar's own errors
+        problem = str(exc).splitlines()[0]
+    tokens = re.findall(r"(?:key:)?\"?([A-Za-z0-9_/*]+)", selection.replace("+", " "))
+    close: list[str] = []
+    for token in tokens:
+        if token in {"key", "group", "tag", "kind", "owner", "and", "or", "not"}:
+            continue
+        for name in difflib.get_close_matches(token.strip("*"), keys, n=5, cutoff=0.6):
+            if name not in close:
+                close.append(name)
+    raise SelectionError(selection, problem, close)
+
+
+def process_tags() -> dict[str, str]:
+    """Who runs this refresh: host, pid and the process's start, to tell a dead run later."""
+    from kuva_pipeline.recovery import process_started
+
+    pid = os.getpid()
+    return {
+        "kuva/host": socket.gethostname(),
+        "kuva/pid": str(pid),
+        "kuva/pid_started": f"{process_started(pid) or 0:.2f}",
+    }
+
+
+def _pool_holder(instance: dg.DagsterInstance, pool: str) -> str | None:
+    try:
+        info = instance.event_log_storage.get_concurrency_info(pool)
+    except Exception:  # storage without pools: nothing to say
+        return None
+    runs = sorted({slot.run_id[:8] for slot in info.claimed_slots})
+    return ", ".join(runs) or None
+
+
 def partition_range_tags(start: date, end: date) -> dict[str, str]:
     """Run tags selecting the feed partitions (months) that hold the days start..end."""
     from kuva_pipeline.partitions import month_key
@@ -90,28 +189,80 @@ def run_refresh(
     console=None,
     resources: dict[str, object] | None = None,
     instance: dg.DagsterInstance | None = None,
+    before_run=None,
 ) -> RefreshResult:
-    """Materialize the selected assets (all by default) over [start, end] in one run."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    """Materialize the selected assets (all by default) over [start, end] in one run.
+
+    `before_run(sources)`, when given, is called with the raw sources the run
+    will load once the selection is known, before anything is written (the
+    preflight); whatever it raises stops the refresh.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.text import Text
 
     from kuva_pipeline.definitions import build_definitions
 
     failures: list[str] = []
     succeeded: list[str] = []
+    wait = {"since": None, "total": 0.0, "holder": None, "said": False}
+
+    class StepColumn(ProgressColumn):
+        """The running step, or how long it has waited for the writer and who holds it."""
+
+        def render(self, task) -> Text:
+            if wait["since"] is not None:
+                held = f", held by run {wait['holder']}" if wait["holder"] else ""
+                return Text(
+                    f"waiting for the writer (pool {WRITER_POOL}{held}) "
+                    f"{time.monotonic() - wait['since']:.0f} s",
+                    style="yellow",
+                )
+            return Text(task.fields.get("step", ""))
+
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        TextColumn("{task.fields[step]}"),
+        StepColumn(),
         console=console,
         transient=False,
         disable=console is None,
     )
     task = None
 
+    def stop_waiting() -> None:
+        if wait["since"] is not None:
+            wait["total"] += time.monotonic() - wait["since"]
+            wait["since"] = None
+
     def on_event(kind: str, step: str, message: str) -> None:
+        if kind == "LOCK_WAIT":
+            if console is not None:
+                text = message[message.index(LOCK_WAIT_MESSAGE):]
+                progress.console.print(text, style="yellow", markup=False, highlight=False)
+            return
+        if kind == "ENGINE_EVENT" and "blocked" in message.lower() and WRITER_POOL in message:
+            if wait["since"] is None:
+                wait["since"] = time.monotonic()
+                wait["holder"] = _pool_holder(run_instance, WRITER_POOL)
+                if not wait["said"] and console is not None:
+                    held = f" (held by run {wait['holder']})" if wait["holder"] else ""
+                    progress.console.print(
+                        f"[yellow]Waiting for the warehouse writer: another run holds the "
+                        f"{WRITER_POOL} pool{held}; this run starts when it is free.[/yellow]"
+                    )
+                    wait["said"] = True
+            return
         if kind == "STEP_START":
+            stop_waiting()
             progress.update(task, step=step.replace("__", "/"))
         elif kind == "STEP_SUCCESS":
             succeeded.append(step)
@@ -123,6 +274,7 @@ def run_refresh(
             progress.advance(task)
 
     job_name = "kuva_cli_refresh"
+    # Definitions are lazy: the job is resolved only after the selection is known to match.
     defs = build_definitions(
         resources=resources,
         loggers={"progress": progress_logger_def(on_event)},
@@ -130,20 +282,53 @@ def run_refresh(
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        graph = defs.resolve_asset_graph()
+    check_selection(selection, graph)
+    if before_run is not None:
+        from kuva_pipeline.defs.raw import RAW_SOURCES
+
+        chosen = with_siblings(selection).resolve(graph)
+        before_run([s for s in RAW_SOURCES if dg.AssetKey(["raw", s.table]) in chosen])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         job = defs.resolve_job_def(job_name)
     n_steps = len(job.graph.node_defs)
     run_instance = instance or dg.DagsterInstance.get()
     t0 = time.monotonic()
-    with progress:
-        task = progress.add_task("refresh", total=n_steps, step="")
-        result = job.execute_in_process(
-            run_config={"loggers": {"progress": {}}},
-            instance=run_instance,
-            tags={**partition_range_tags(start, end), "kuva/trigger": "cli"},
-            raise_on_error=False,
-        )
+    done = threading.Event()
+
+    def watch_holder() -> None:
+        """While blocked, check every few seconds whether the pool's holder died, and free it."""
+        from kuva_pipeline.recovery import recover_dead_runs
+
+        while not done.wait(WAIT_CHECK_SECONDS):
+            if wait["since"] is None:
+                continue
+            try:
+                freed = recover_dead_runs(run_instance)
+            except Exception:  # a storage hiccup: try again next time
+                continue
+            for run in freed:
+                if console is not None:
+                    progress.console.print(f"[yellow]Found a dead refresh: {run.describe()}.[/yellow]")
+
+    watcher = threading.Thread(target=watch_holder, name="kuva-pool-watch", daemon=True)
+    watcher.start()
+    try:
+        with progress:
+            task = progress.add_task("refresh", total=n_steps, step="")
+            result = job.execute_in_process(
+                run_config={"loggers": {"progress": {}}},
+                instance=run_instance,
+                tags={**partition_range_tags(start, end), "kuva/trigger": "cli", **process_tags()},
+                raise_on_error=False,
+            )
+    finally:
+        done.set()
+        watcher.join(timeout=5)
+    stop_waiting()
     seconds = time.monotonic() - t0
     if not result.success:
         detail = "; ".join(failures) or "the run failed before its steps started"
-        raise RefreshError(f"run {result.run_id[:8]}: {detail}")
-    return RefreshResult(result.run_id, len(succeeded), seconds)
+        raise RefreshError(f"run {result.run_id[:8]}: {detail}", run_id=result.run_id, seconds=seconds)
+    return RefreshResult(result.run_id, len(succeeded), seconds, wait["total"], failures)

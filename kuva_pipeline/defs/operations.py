@@ -6,7 +6,12 @@
   landing files, once per file version, over the months their names cover.
 - Both jobs retry a failed step with exponential backoff; a permanent error
   (see `kuva_pipeline.alerts.fail_fast`) fails at once.
-- `run_failure_alert` logs and posts every failed run (see `kuva_pipeline.alerts`).
+- `run_failure_alert` logs and posts every failed run (see `kuva_pipeline.alerts`);
+  `run_warning_alert` does the same for a run that succeeded with warnings
+  (WARN check failures, blocked feeds, nothing new loaded) and tags every
+  successful run with `kuva/loaded_rows` and `kuva/warnings`.
+- The landing sensor and the raw loader share one record of loaded file
+  versions (`raw._loaded_files`): files `kuva refresh` loaded are not new.
 - `with_freshness_policies` marks the scorecard stale 36 hours after its last refresh.
 
 Every warehouse-writing asset takes the `duckdb_writer` pool, which the
@@ -30,14 +35,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import duckdb
 
-from kuva_pipeline import alerts
+from kuva_pipeline import alerts, summary
 from kuva_pipeline.defs.raw import RAW_SOURCES
 from kuva_pipeline.partitions import HELSINKI, feed_partitions, month_key
-from kuva_pipeline.resources import LandingResource
+from kuva_pipeline.resources import LandingResource, WarehouseResource
 from kuva_pipeline.runner import partition_range_tags
 from kuva_pipeline.sources.landing import period_of
-from kuva_pipeline.sources.raw import RawSource
+from kuva_pipeline.sources.raw import RawSource, loaded_file_versions
 
 TZ = ZoneInfo(HELSINKI)
 TRIGGER_TAG = "kuva/trigger"
@@ -93,6 +99,28 @@ def helsinki_yesterday(tick: datetime | None) -> date:
     return local.date() - timedelta(days=1)
 
 
+def nightly_preflight(day: date) -> list[str]:
+    """The preflight of the nightly run over the month holding `day` (see `kuva_pipeline.preflight`)."""
+    from kuva_pipeline.preflight import preflight
+    from kuva_pipeline.resources import default_resources
+
+    res = default_resources()
+    landing, catalog, warehouse = res["landing"], res["catalog"], res["warehouse"]
+    first = day.replace(day=1)
+    report = preflight(
+        _resolved(landing.root), _resolved(landing.reference_root), _resolved(catalog.directory),
+        _resolved(warehouse.path), RAW_SOURCES, first, day,
+    )
+    return report.problems
+
+
+def _resolved(value: Any) -> Path:
+    from kuva_pipeline import settings
+
+    text = value.get_value() if isinstance(value, dg.EnvVar) else value
+    return settings.resolve(text)
+
+
 @dg.schedule(
     name="nightly_refresh_schedule",
     job=nightly_refresh,
@@ -101,10 +129,17 @@ def helsinki_yesterday(tick: datetime | None) -> date:
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="02:00 Helsinki: refresh the month holding yesterday, and everything downstream.",
 )
-def nightly_refresh_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+def nightly_refresh_schedule(
+    context: dg.ScheduleEvaluationContext,
+) -> dg.RunRequest | dg.SkipReason:
     # 02:00 exists every day in Helsinki (clocks change at 03:00 and 04:00), and
     # the day is taken in Helsinki time, so DST never shifts the partition.
     day = helsinki_yesterday(context.scheduled_execution_time)
+    problems = nightly_preflight(day)
+    if problems:
+        # Before any work: an unmounted share or a broken catalog starts no run, and is alerted.
+        alerts.deliver(alerts.preflight_alert("nightly_refresh", day.isoformat(), problems))
+        return dg.SkipReason("preflight failed, no run started: " + "; ".join(problems[:5]))
     return dg.RunRequest(
         run_key=f"nightly-{day.isoformat()}",
         partition_key=month_key(day),
@@ -184,6 +219,7 @@ def scan_landing(
     valid_months: Sequence[str],
     now: float,
     settle_seconds: float = LANDING_SETTLE_SECONDS,
+    loaded: Mapping[str, str] | None = None,
 ) -> LandingChanges:
     """Compare the landing zone with the versions already seen.
 
@@ -193,8 +229,11 @@ def scan_landing(
     one outside the partitions is noted once per version and not loaded.
     Files that disappeared are forgotten but start nothing (an unmounted
     share must not empty the warehouse). A source folder that is missing keeps
-    its remembered versions.
+    its remembered versions. `loaded` (file -> version, from
+    `raw._loaded_files`) holds the versions already loaded by any run, the
+    command line's included: those are not new either.
     """
+    loaded = loaded or {}
     changes = LandingChanges(versions=dict(previous))
     present: set[str] = set()
     scanned: list[str] = []
@@ -214,6 +253,9 @@ def scan_landing(
                 continue  # moved away while scanning
             version = file_version(st)
             if previous.get(name) == version:
+                continue
+            if loaded.get(name) == version:
+                changes.versions[name] = version  # loaded by another run: seen
                 continue
             if now - st.st_mtime < settle_seconds:
                 changes.settling.append(name)  # the cursor keeps its previous version, if any
@@ -311,6 +353,17 @@ def _run_request(
     )
 
 
+def read_loaded_files(path: Path) -> dict[str, str]:
+    """The loaded landing file versions, read-only (no warehouse yet: none)."""
+    if not path.exists():
+        return {}
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return loaded_file_versions(con)
+    finally:
+        con.close()
+
+
 @dg.sensor(
     name="landing_files_sensor",
     job=landing_refresh,
@@ -320,11 +373,19 @@ def _run_request(
     "their sources' raw assets over the months they cover, and everything downstream.",
 )
 def landing_files_sensor(
-    context: dg.SensorEvaluationContext, landing: LandingResource
+    context: dg.SensorEvaluationContext, landing: LandingResource, warehouse: WarehouseResource
 ) -> dg.SensorResult:
     root = landing.landing
     if not root.is_dir():
         return dg.SensorResult(skip_reason=f"the landing folder {root} does not exist")
+    try:
+        loaded = read_loaded_files(warehouse.file)
+    except duckdb.Error as exc:
+        # A refresh holds the write lock: look again next tick rather than call its files new.
+        return dg.SensorResult(
+            skip_reason=f"the warehouse {warehouse.file} is busy ({str(exc).splitlines()[0]}); "
+            "landing files are compared on a later tick"
+        )
     try:
         previous = decode_cursor(context.cursor)
     except (ValueError, zlib.error, json.JSONDecodeError) as exc:
@@ -338,7 +399,7 @@ def landing_files_sensor(
     }
     valid_months = list(feed_partitions.get_partition_keys(current_time=datetime.now(TZ)))
     changes = scan_landing(
-        root, RAW_SOURCES, previous, partitioned, valid_months, now=time.time()
+        root, RAW_SOURCES, previous, partitioned, valid_months, now=time.time(), loaded=loaded
     )
     for note in changes.notes[:MAX_LOGGED_FILES]:
         context.log.info(note)
@@ -388,6 +449,29 @@ def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
         context.log.info(f"{message}; webhook {delivery.webhook_status}")
 
 
+@dg.run_status_sensor(
+    name="run_warning_alert",
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    monitor_all_code_locations=True,
+    minimum_interval_seconds=30,
+    description="Every successful run: tagged with kuva/loaded_rows and kuva/warnings; one with "
+    "warnings (WARN check failures, blocked feeds, nothing new loaded) is alerted like a failure.",
+)
+def run_warning_alert(context: dg.RunStatusSensorContext) -> None:
+    run = context.dagster_run
+    found = summary.from_run(context.instance, run.run_id)
+    context.instance.add_run_tags(run.run_id, found.tags())
+    warnings = found.warnings()
+    if not warnings:
+        return
+    delivery = alerts.deliver(alerts.warning_alert(run, found, warnings))
+    context.log.info(
+        f"warning alert for run {run.run_id[:8]} ({len(warnings)} warnings) written to "
+        f"{delivery.log_path}; webhook {delivery.webhook_status}"
+    )
+
+
 # ------------------------------------------------------------------ freshness
 
 SCORECARD_KEY = dg.AssetKey(["marts", "scorecard"])
@@ -421,4 +505,4 @@ def _keys_of(item: Any) -> set[dg.AssetKey]:
 
 JOBS = [nightly_refresh, landing_refresh]
 SCHEDULES = [nightly_refresh_schedule]
-SENSORS = [landing_files_sensor, run_failure_alert]
+SENSORS = [landing_files_sensor, run_failure_alert, run_warning_alert]

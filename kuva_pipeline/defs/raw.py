@@ -13,7 +13,13 @@ from kuva_pipeline.metadata import column_schema, table_metadata
 from kuva_pipeline.partitions import feed_partitions, partition_dates
 from kuva_pipeline.resources import OWNER, WRITER_POOL, LandingResource, WarehouseResource
 from kuva_pipeline.sources.landing import LandingFileError
-from kuva_pipeline.sources.raw import LINEAGE_COLUMNS, RawSource, load_raw
+from kuva_pipeline.sources.raw import (
+    LINEAGE_COLUMNS,
+    RawShrinkError,
+    RawSource,
+    guard_from_env,
+    load_raw,
+)
 
 
 def discover_sources() -> list[RawSource]:
@@ -85,9 +91,22 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
             if i == n or i % 50 == 0:
                 context.log.info(f"{source.qualified}: read {i}/{n} files (last: {name})")
 
+        try:
+            guard = guard_from_env(source)
+        except ValueError as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from exc
         with warehouse.connect() as con:
             try:
-                result = load_raw(con, source, landing.landing, start, end, loaded_at, progress)
+                result = load_raw(
+                    con, source, landing.landing, start, end, loaded_at, progress, guard=guard
+                )
+            except RawShrinkError as exc:
+                # Held back: downstream does not run, nothing is published, the failure is alerted.
+                raise dg.Failure(
+                    description=str(exc),
+                    metadata={"held_back": str(exc), "error_kind": "permanent"},
+                    allow_retries=False,
+                ) from exc
             except LandingFileError as exc:
                 # A Failure's description is the step's error message itself, so the UI and
                 # `kuva refresh` print the file, line and field rather than a wrapper.
@@ -109,6 +128,10 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
                 )
             for problem in result.page_count_mismatches:
                 context.log.warning(f"{source.qualified}: {problem}")
+            for period in result.deleted:
+                context.log.warning(
+                    f"{source.qualified}: emptied or shrunk as explicitly allowed: {period}"
+                )
             where = (
                 f"_partition_date BETWEEN DATE '{start}' AND DATE '{end}'" if partitioned else None
             )
@@ -125,6 +148,9 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
                 **meta,
                 **({"partition_range": f"{start}..{end}"} if partitioned else {}),
                 "files_loaded": len(result.files),
+                # Rows new or changed in this load: 0 marks a run that brought nothing new.
+                "kuva/new_rows": result.new_rows,
+                "kuva/deleted_periods": dg.MetadataValue.json(result.deleted),
                 "undated_files": dg.MetadataValue.json(result.undated_files[:50]),
                 "extra_columns": dg.MetadataValue.json(result.extra_columns),
                 "page_count_mismatches": dg.MetadataValue.json(result.page_count_mismatches[:50]),

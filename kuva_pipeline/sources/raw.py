@@ -7,6 +7,16 @@ to the Helsinki-local day it belongs to, and replaces the loaded partitions (or,
 for an unpartitioned source, the whole table) in one transaction. Rerunning
 leaves the table identical: a row that did not change keeps its `_loaded_at`.
 
+A month of a feed is never replaced by nothing because its files went missing
+(an unmounted share), and a period whose row count drops by more than
+`max_drop` (default 50 %, `KUVA_MAX_ROW_DROP`) against what is loaded is held
+back: both raise `RawShrinkError` naming the source, period and counts, and the
+transaction leaves the table as it was. Only an explicit allowance
+(`ShrinkGuard(allow=True)`: `kuva refresh --allow-empty SOURCE`, or
+`KUVA_ALLOW_EMPTY=SOURCE[,SOURCE...]`) empties or shrinks a period, and the
+result lists what was deleted. Every loaded file version (size, mtime) is
+recorded in `raw._loaded_files`, the record the landing sensor reads too.
+
 Reading is strict where leniency would lose rows silently: a CSV row with more
 fields than its header, an unterminated quote or bytes that are neither UTF-8
 nor cp1252 stop the file with a `LandingFileError` naming the file, the line
@@ -19,6 +29,7 @@ from __future__ import annotations
 import calendar
 import csv
 import json
+import os
 import re
 import tempfile
 from collections.abc import Callable
@@ -90,12 +101,62 @@ class RawSource:
         return f"raw.{self.table}"
 
 
+LOADED_FILES_TABLE = "raw._loaded_files"
+"""One row per landing file version loaded: the record shared by `kuva refresh` and the sensor."""
+
+MAX_DROP_ENV = "KUVA_MAX_ROW_DROP"
+ALLOW_EMPTY_ENV = "KUVA_ALLOW_EMPTY"
+DEFAULT_MAX_DROP = 0.5
+
+
+class RawShrinkError(ValueError):
+    """A load that would empty a period of a feed, or shrink it beyond the allowed share."""
+
+
+@dataclass(frozen=True)
+class ShrinkGuard:
+    """How far a load may shrink a period: `max_drop` is a share (0.5 = half); `allow` lifts it."""
+
+    max_drop: float = DEFAULT_MAX_DROP
+    allow: bool = False
+
+
+def max_drop_setting(environ: dict[str, str] | None = None) -> float:
+    """KUVA_MAX_ROW_DROP as a share 0..1 ('0.5', '50%'); the default when unset."""
+    env = os.environ if environ is None else environ
+    text = (env.get(MAX_DROP_ENV) or "").strip()
+    if not text:
+        return DEFAULT_MAX_DROP
+    try:
+        value = float(text.rstrip("%").replace(",", ".")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        raise ValueError(f"{MAX_DROP_ENV}={text!r} is not a share like 0.5 or 50%") from None
+    if not 0 <= value <= 1:
+        raise ValueError(f"{MAX_DROP_ENV}={text!r} is outside 0..1 (0 % .. 100 %)")
+    return value
+
+
+def allowed_to_shrink(source: RawSource, environ: dict[str, str] | None = None) -> bool:
+    """Whether KUVA_ALLOW_EMPTY names this source (by name or raw table) or says 'all'."""
+    env = os.environ if environ is None else environ
+    names = {n.strip().lower() for n in (env.get(ALLOW_EMPTY_ENV) or "").split(",") if n.strip()}
+    return bool(names & {"all", source.name.lower(), source.table.lower()})
+
+
+def guard_from_env(source: RawSource, environ: dict[str, str] | None = None) -> ShrinkGuard:
+    return ShrinkGuard(max_drop=max_drop_setting(environ), allow=allowed_to_shrink(source, environ))
+
+
 @dataclass
 class RawLoadResult:
     files: list[str]
     undated_files: list[str]
     rows: int
     rows_by_file: dict[str, int]
+    # Rows new or changed in this load (their `_loaded_at` is this load's).
+    new_rows: int = 0
+    # Periods emptied or shrunk under an explicit allowance: "2021-03: 242 -> 0 rows".
+    deleted: list[str] = field(default_factory=list)
     # CSV/xlsx columns the contract does not know: not loaded, reported.
     extra_columns: dict[str, list[str]] = field(default_factory=dict)
     # Paged JSON: periods whose pages hold another number of records than their count says.
@@ -318,6 +379,83 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, source: RawSource) -> None:
     )
 
 
+def _ensure_loaded_files(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {LOADED_FILES_TABLE} (source VARCHAR NOT NULL, "
+        "file VARCHAR NOT NULL, size BIGINT NOT NULL, mtime_ns BIGINT NOT NULL, "
+        "rows BIGINT, loaded_at TIMESTAMP NOT NULL, PRIMARY KEY (source, file))"
+    )
+
+
+def loaded_file_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Every recorded landing file (relative name) -> its loaded version 'size:mtime_ns'."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = '_loaded_files'"
+    ).fetchone()[0]
+    if not exists:
+        return {}
+    return {
+        f: f"{size}:{mtime}"
+        for f, size, mtime in con.execute(f"SELECT file, size, mtime_ns FROM {LOADED_FILES_TABLE}").fetchall()
+    }
+
+
+def _period_label(day: date, partitioned: bool) -> str:
+    return day.strftime("%Y-%m") if partitioned else str(day.year)
+
+
+def _shrink_check(
+    con: duckdb.DuckDBPyConnection,
+    source: RawSource,
+    scope: str,
+    staged: str | None,
+    guard: ShrinkGuard,
+    folder: Path,
+    deleted: list[str],
+) -> None:
+    """Compare the rows loaded per period (month, or year when unpartitioned) with the incoming ones.
+
+    `staged` is the temp table of incoming rows, or None when no file covers the scope.
+    """
+    unit = "month" if source.partitioned else "year"
+    incoming = (
+        f"SELECT date_trunc('{unit}', _partition_date) AS p, count(*) AS n FROM {staged} GROUP BY 1"
+        if staged
+        else "SELECT NULL::DATE AS p, 0::BIGINT AS n WHERE false"
+    )
+    rows = con.execute(
+        f"""
+        SELECT o.p, o.n, coalesce(s.n, 0)
+        FROM (SELECT date_trunc('{unit}', _partition_date) AS p, count(*) AS n
+              FROM {source.qualified} WHERE {scope} GROUP BY 1) o
+        LEFT JOIN ({incoming}) s USING (p)
+        WHERE coalesce(s.n, 0) < o.n * (1 - ?)
+        ORDER BY o.p
+        """,
+        [guard.max_drop],
+    ).fetchall()
+    for period, old, new in rows:
+        label = _period_label(period, source.partitioned)
+        if guard.allow:
+            deleted.append(f"{label}: {old} -> {new} rows")
+            continue
+        if new == 0 and not staged:
+            reason = (
+                f"no landing file under {folder} covers {label} any more (an unmounted share or "
+                "moved files?)"
+            )
+        elif new == 0:
+            reason = f"the landing files for {label} hold no rows"
+        else:
+            reason = f"the landing files for {label} hold {new} rows, a drop of {1 - new / old:.0%}"
+        raise RawShrinkError(
+            f"{source.qualified} {label} held back: {old} rows are loaded but {reason}; more than "
+            f"the {guard.max_drop:.0%} drop allowed ({MAX_DROP_ENV}). Nothing was changed. If the "
+            f"data really is gone, rerun with `kuva refresh --allow-empty {source.name}` "
+            f"({ALLOW_EMPTY_ENV}={source.name})."
+        )
+
+
 def _files_for(
     source: RawSource, landing_root: Path, start: date, end: date
 ) -> tuple[list[tuple[LandingFile, Reader]], list[Path]]:
@@ -334,6 +472,25 @@ def _files_for(
         undated.update(und)
     ordered = sorted(chosen.values(), key=lambda fr: (fr[0].start, str(fr[0].path)))
     return ordered, sorted(undated)
+
+
+def files_for(
+    source: RawSource, landing_root: Path, start: date, end: date
+) -> tuple[list[tuple[LandingFile, Reader]], list[Path]]:
+    """The landing files a load of [start, end] reads, with their readers, and the undated ones."""
+    return _files_for(source, landing_root, start, end)
+
+
+def last_landed_day(sources: list[RawSource], landing_root: Path) -> date | None:
+    """The last day of the latest period any partitioned source's landing files cover."""
+    last: date | None = None
+    for source in sources:
+        if not source.partitioned:
+            continue
+        selected, _ = _files_for(source, landing_root, date.min, date.max)
+        for lf, _ in selected:
+            last = lf.end if last is None else max(last, lf.end)
+    return last
 
 
 def _page_group(name: str) -> str:
@@ -359,6 +516,7 @@ def load_raw(
     end: date,
     loaded_at: datetime,
     on_file: Callable[[int, int, str], None] | None = None,
+    guard: ShrinkGuard | None = None,
 ) -> RawLoadResult:
     """Replace the partitions [start, end] of `raw.<table>` with the landing files covering them.
 
@@ -366,9 +524,18 @@ def load_raw(
     memory holds one month of records however long the range, and a file that
     cannot be read leaves the table as it was. An unpartitioned source ignores
     `start`/`end`: every file is loaded and the whole table replaced.
+
+    `guard` (default: a 50 % drop at most, no allowance) holds back a period
+    that would be emptied or shrink too far; see `RawShrinkError`.
     """
+    guard = guard or ShrinkGuard()
+    folder = landing_root / source.folder
     selected, undated = _files_for(source, landing_root, start, end)
     _ensure_table(con, source)
+    _ensure_loaded_files(con)
+    deleted: list[str] = []
+    new_rows = 0
+    versions: dict[str, tuple[int, int]] = {}
     fields = ", ".join(_q(f) for f in source.fields)
     incoming_cols = ", ".join(f"{_q(f)} VARCHAR" for f in source.fields)
     hash_input = ", ".join(f"coalesce({_q(f)}, '\\N')" for f in source.fields)
@@ -388,6 +555,8 @@ def load_raw(
         if lf.path in prepared:
             return prepared[lf.path]
         name = relative_name(lf.path, landing_root)
+        st = lf.path.stat()  # before reading: a rewrite while loading counts as a new version
+        versions[name] = (st.st_size, st.st_mtime_ns)
         if reader.kind == "xlsx":
             readable = xlsx_to_csv(lf.path, tmp, name)
         else:
@@ -426,7 +595,8 @@ def load_raw(
                 else:
                     scope, files = "TRUE", selected
                 if not files:
-                    # No file covers these days (any more): they have no rows.
+                    # No file covers these days (any more): emptied only when allowed.
+                    _shrink_check(con, source, scope, None, guard, folder, deleted)
                     con.execute(f"DELETE FROM {source.qualified} WHERE {scope}")
                     continue
                 # Declared column by column: in DuckDB 2.0 a table made by `CREATE ... AS ...
@@ -456,6 +626,7 @@ def load_raw(
                     ) WHERE {scope}
                     """
                 )
+                _shrink_check(con, source, scope, "_staged", guard, folder, deleted)
                 con.execute(
                     f"CREATE OR REPLACE TEMP TABLE _previous AS SELECT _source_file, _record_index, "
                     f"_row_hash, _loaded_at FROM {source.qualified} WHERE {scope}"
@@ -477,8 +648,17 @@ def load_raw(
                     "SELECT _source_file, count(*) FROM _staged GROUP BY 1"
                 ).fetchall():
                     rows_by_file[name] = rows_by_file.get(name, 0) + n
+                new_rows += con.execute(
+                    f"SELECT count(*) FROM {source.qualified} WHERE {scope} AND _loaded_at = ?::TIMESTAMP",
+                    [loaded_at],
+                ).fetchone()[0]
                 con.execute(
                     "DROP TABLE _incoming; DROP TABLE _staged; DROP TABLE _previous"
+                )
+            for name, (size, mtime_ns) in versions.items():
+                con.execute(
+                    f"INSERT OR REPLACE INTO {LOADED_FILES_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+                    [source.name, name, size, mtime_ns, rows_by_file.get(name, 0), loaded_at],
                 )
             con.execute("COMMIT")
         except Exception:
@@ -498,6 +678,8 @@ def load_raw(
         undated_files=[relative_name(p, landing_root) for p in undated],
         rows=sum(rows_by_file.values()),
         rows_by_file=dict(sorted(rows_by_file.items())),
+        new_rows=new_rows,
+        deleted=deleted,
         extra_columns=extra_columns,
         page_count_mismatches=mismatches,
     )

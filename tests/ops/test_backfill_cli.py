@@ -16,7 +16,8 @@ def test_refresh_over_a_year_is_one_run_with_the_range_and_progress(project_env,
         ["refresh", "--from", "2021-01-01", "--to", "2021-12-31", "--no-scorecard", "--select", SLICE]
     )
     out = capsys.readouterr().out
-    assert code == 0, out
+    # Complete with warnings (exit 3): the fixture's month is years old, so the WARN freshness check fails.
+    assert code == 3, out
 
     with dg.DagsterInstance.get() as instance:
         runs = instance.get_runs()

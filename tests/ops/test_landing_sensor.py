@@ -35,7 +35,7 @@ def evaluate(defs, resources):
             cursor=cursor,
             instance=instance,
             definitions=defs,
-            resources={"landing": resources["landing"]},
+            resources={"landing": resources["landing"], "warehouse": resources["warehouse"]},
         )
         result = ops.landing_files_sensor(context)
         assert isinstance(result, dg.SensorResult)
@@ -182,14 +182,15 @@ def test_unpartitioned_source_reloads_whole_without_partitions(tmp_path: Path, m
     @dg.asset(key=["marts", "checkins_test"], deps=[raw_checkins])
     def marts_checkins() -> None: ...
 
-    from kuva_pipeline.resources import LandingResource
+    from kuva_pipeline.resources import LandingResource, WarehouseResource
 
     landing = LandingResource(root=str(tmp_path), reference_root=str(tmp_path))
+    warehouse = WarehouseResource(path=str(tmp_path / "none.duckdb"))
     defs = dg.Definitions(
         assets=[raw_checkins, marts_checkins],
         jobs=[ops.landing_refresh],
         sensors=[ops.landing_files_sensor],
-        resources={"landing": landing},
+        resources={"landing": landing, "warehouse": warehouse},
     )
     monkeypatch.setattr(ops, "RAW_SOURCES", [CHECKINS])
     undated = tmp_path / "checkins" / "owner_kir.csv"  # no date token: fine when unpartitioned
@@ -197,7 +198,9 @@ def test_unpartitioned_source_reloads_whole_without_partitions(tmp_path: Path, m
     undated.write_text("meter;date\nx;1.1.2021\n", encoding="utf-8")
     age(undated)
     context = dg.build_sensor_context(
-        instance=dg.DagsterInstance.ephemeral(), definitions=defs, resources={"landing": landing}
+        instance=dg.DagsterInstance.ephemeral(),
+        definitions=defs,
+        resources={"landing": landing, "warehouse": warehouse},
     )
     request = ops.landing_files_sensor(context).run_requests[0]
     assert request.partition_key is None and RANGE_START_TAG not in request.tags

@@ -11,7 +11,7 @@ import pytest
 
 from kuva_pipeline.resources import WarehouseResource
 from kuva_pipeline.sources.landing import LandingFileError, detect_encoding
-from kuva_pipeline.sources.raw import RawSource, Reader, load_raw, xlsx_to_csv
+from kuva_pipeline.sources.raw import RawSource, Reader, ShrinkGuard, load_raw, xlsx_to_csv
 
 T0 = datetime(2021, 1, 1, 3, 0)
 FIELDS = ("id", "name", "amount")
@@ -31,9 +31,9 @@ def env(tmp_path):
     (landing / "t").mkdir(parents=True)
     wh = WarehouseResource(path=str(tmp_path / "w.duckdb"))
 
-    def load(src, start=date(2021, 1, 1), end=date(2021, 12, 31), at=T0):
+    def load(src, start=date(2021, 1, 1), end=date(2021, 12, 31), at=T0, guard=None):
         with wh.connect() as con:
-            result = load_raw(con, src, landing, start, end, at)
+            result = load_raw(con, src, landing, start, end, at, guard=guard)
             table = con.execute("SELECT * FROM raw.t ORDER BY _source_file, _record_index").fetchall()
         return result, table
 
@@ -174,8 +174,9 @@ def test_an_unpartitioned_source_reloads_every_file(env):
     result, table = load(source(delim=";", partitioned=False), date(2021, 6, 1), date(2021, 6, 30))
     assert result.files == ["t/a_2020.csv", "t/a_2021.csv"] and len(table) == 2
     (folder / "a_2020.csv").unlink()
-    _, table = load(source(delim=";", partitioned=False))
-    assert [r[0] for r in table] == ["2"]
+    # A year whose file is gone is emptied only when that is explicitly allowed.
+    result, table = load(source(delim=";", partitioned=False), guard=ShrinkGuard(allow=True))
+    assert [r[0] for r in table] == ["2"] and result.deleted == ["2020: 1 -> 0 rows"]
 
 
 def test_reference_files_fail_with_line_and_field(tmp_path):
