@@ -67,9 +67,13 @@ def ensure_manifest() -> Path:
         return manifest
     from dbt.cli.main import dbtRunner
 
-    result = dbtRunner().invoke(
-        ["parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
-    )
+    from kuva_pipeline.settings import path_setting
+
+    # Parsed with the profile a run renders, so that runs can parse partially from it.
+    with warehouse_env(path_setting("KUVA_WAREHOUSE_PATH")):
+        result = dbtRunner().invoke(
+            ["parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+        )
     if not result.success or not manifest.exists():
         raise DbtProjectError(f"dbt could not parse {DBT_DIR}: {result.exception}")
     return manifest

@@ -1,11 +1,13 @@
-{# The Helsinki days a feed run covers, inclusive. Dagster passes the partition window as
-   the vars partition_start / partition_end; standalone, the defaults cover everything. #}
+{# The Helsinki days a feed run covers, inclusive: the vars partition_start / partition_end
+   (standalone, the defaults cover everything). Dagster hands the partition window over as
+   KUVA_PARTITION_START / KUVA_PARTITION_END, which win: a var that changes on every run would
+   make dbt parse the whole project again each time, an environment variable does not. #}
 {% macro window_start() -%}
-    DATE '{{ var("partition_start") }}'
+    DATE '{{ env_var("KUVA_PARTITION_START", var("partition_start")) }}'
 {%- endmacro %}
 
 {% macro window_end() -%}
-    DATE '{{ var("partition_end") }}'
+    DATE '{{ env_var("KUVA_PARTITION_END", var("partition_end")) }}'
 {%- endmacro %}
 
 {# Pre-hook of an incremental feed model: the run replaces exactly its window's days

@@ -1,8 +1,9 @@
 """The dbt models as Dagster assets, in three steps that follow the layers.
 
 - `feed_models`: the partitioned feeds' staging models (dbt tag `feed`). A run
-  passes its Helsinki days as the vars `partition_start` / `partition_end`,
-  and each incremental model replaces exactly those days. A backfill over a
+  passes its Helsinki days as the window (`KUVA_PARTITION_START` /
+  `KUVA_PARTITION_END`, which stand for the vars `partition_start` /
+  `partition_end`), and each incremental model replaces exactly those days. A backfill over a
   range is one dbt invocation.
 - `staging_models`: the unpartitioned staging models (check-ins, finance, the
   event classification) and their quarantine views.
@@ -15,7 +16,6 @@ Lineage is dbt's own `ref()` / `source()` graph.
 """
 
 import io
-import json
 from collections.abc import Iterable, Iterator
 from contextlib import redirect_stdout
 
@@ -53,14 +53,15 @@ def _build(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
     warehouse: WarehouseResource,
-    dbt_vars: dict[str, str],
+    window: dict[str, str] | None = None,
     where: str | None = None,
 ) -> Iterator:
-    args = ["build", "--vars", json.dumps({"run_id": context.run_id, **dbt_vars})]
+    args = ["build"]
     # dagster-dbt echoes dbt's log to stdout; it goes to the run's event log instead, so
     # `kuva refresh` keeps its progress display and the UI still shows what dbt did.
     echoed = io.StringIO()
-    with warehouse_env(warehouse.file, warehouse.memory_limit), redirect_stdout(echoed):
+    env = {"KUVA_RUN_ID": context.run_id, **(window or {})}
+    with warehouse_env(warehouse.file, warehouse.memory_limit, **env), redirect_stdout(echoed):
         invocation = dbt.cli(args, context=context, raise_on_error=False)
         events = list(invocation.stream())
     context.log.debug(echoed.getvalue())
@@ -96,7 +97,7 @@ def feed_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehous
         context,
         dbt,
         warehouse,
-        {"partition_start": start.isoformat(), "partition_end": end.isoformat()},
+        {"KUVA_PARTITION_START": start.isoformat(), "KUVA_PARTITION_END": end.isoformat()},
         where,
     )
 
@@ -110,7 +111,7 @@ def feed_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehous
 )
 def staging_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Staging models rebuilt whole: check-ins, finance and the event classification."""
-    yield from _build(context, dbt, warehouse, {})
+    yield from _build(context, dbt, warehouse)
 
 @dbt_assets(
     manifest=MANIFEST,
@@ -121,6 +122,6 @@ def staging_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareh
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Meters, the scored scorecard and its roll-ups, and the published bi views."""
-    yield from _build(context, dbt, warehouse, {})
+    yield from _build(context, dbt, warehouse)
 
 ASSETS = [feed_models, staging_models, warehouse_models]
