@@ -112,6 +112,19 @@ def progress_logger_def(callback) -> dg.LoggerDefinition:
     return _progress
 
 
+def everything() -> dg.AssetSelection:
+    """Every asset a refresh runs: all of them, less the API fetches that KUVA_FETCH leaves off.
+
+    A fetch asset that is off would do nothing, yet as a partitioned asset it
+    would still cost a planned and a recorded materialization per month.
+    """
+    from kuva_pipeline.fetch.config import FETCHABLE, parse_enabled
+
+    enabled = parse_enabled(os.environ.get("KUVA_FETCH"))
+    off = [dg.AssetKey(["landing", s]) for s in FETCHABLE if s not in enabled]
+    return dg.AssetSelection.all() - dg.AssetSelection.assets(*off) if off else dg.AssetSelection.all()
+
+
 def with_siblings(selection: str | None) -> dg.AssetSelection:
     """The selection plus the assets that are only whole together.
 
@@ -120,7 +133,7 @@ def with_siblings(selection: str | None) -> dg.AssetSelection:
     a multi-asset that cannot be split comes whole.
     """
     if not selection:
-        return dg.AssetSelection.all()
+        return everything()
     from kuva_pipeline.dbt_project import quarantine_families
 
     chosen = dg.AssetSelection.from_string(selection).required_multi_asset_neighbors()

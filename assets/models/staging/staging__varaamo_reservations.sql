@@ -1,4 +1,4 @@
-{{ config(materialized='view', tags=['feed']) }}
+{{ config(materialized='view') }}
 SELECT * EXCLUDE (_reject_reason)
 FROM {{ ref('staging__varaamo_reservations_typed') }}
 WHERE _reject_reason IS NULL
