@@ -38,6 +38,11 @@ _HEADER = re.compile(r"\A\s*/\*\s*---\s*\n(.*?)\n\s*---\s*\*/\s*(.*)\Z", re.S)
 TABLE_REF = re.compile(r"\b(raw|staging|quarantine|meters|marts|quality|bi)\.([a-z_][a-z0-9_]*)\b")
 
 Severity = Literal["ERROR", "WARN"]
+Engine = Literal["sql", "gx"]
+ENGINES: tuple[str, ...] = ("sql", "gx")
+"""Where a suite's row rules run: `sql` inside DuckDB (quality/sql_rules.py), `gx` in
+Great Expectations over a pandas frame (quality/gx_runner.py). docs/quality.md says which
+suite declares which, and why."""
 
 RULE_KEYS = {
     "name",
@@ -144,6 +149,11 @@ class SuiteFile(BaseModel):
     derive: dict[str, str] = Field(
         default_factory=dict, description="Extra columns computed in DuckDB before validation."
     )
+    engine: Engine = Field(
+        default="sql",
+        description="Where the row rules run: sql (inside DuckDB, any size; the default) or gx "
+        "(Great Expectations over a pandas frame: small tables only).",
+    )
     rules: list[Rule] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -152,6 +162,16 @@ class SuiteFile(BaseModel):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"rule names must be unique in a suite: {', '.join(dupes)}")
+        return self
+
+    @model_validator(mode="after")
+    def _engine(self) -> SuiteFile:
+        if self.engine == "sql":
+            from kuva_pipeline.quality.sql_rules import unsupported
+
+            problems = [f"{r.name}: {p}" for r in self.rules if (p := unsupported(r))]
+            if problems:
+                raise ValueError("; ".join(problems))
         return self
 
 
@@ -167,6 +187,7 @@ class Suite:
     source: str | None = None
     row_id: tuple[str, ...] | None = None
     derive: dict[str, str] = field(default_factory=dict)
+    engine: str = "sql"
 
     @property
     def qualified(self) -> str:
@@ -202,6 +223,7 @@ def parse_suite(path: Path) -> Suite:
         source=parsed.source,
         row_id=tuple(parsed.row_id) if parsed.row_id else None,
         derive=dict(parsed.derive),
+        engine=parsed.engine,
     )
 
 
