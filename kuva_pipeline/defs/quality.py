@@ -15,8 +15,8 @@ from kuva_pipeline.defs.raw import RAW_SOURCES
 from kuva_pipeline.metadata import column_schema, table_metadata
 from kuva_pipeline.quality.factory import build_asset_checks
 from kuva_pipeline.quality.results import COLUMNS, TABLE, ensure_table
-from kuva_pipeline.resources import WarehouseResource
-from kuva_pipeline.sqlmodels import OWNER, WRITER_POOL, model_assets
+from kuva_pipeline.resources import OWNER, WRITER_POOL, WarehouseResource
+from kuva_pipeline.sqlmodels import model_assets
 
 
 def project_assets() -> list[dg.AssetsDefinition]:
