@@ -6,8 +6,9 @@ connection before fetching, so every metric comes back empty), and its pandas
 engine needs the whole range copied out of DuckDB first, which was most of a
 check step's time. This module compiles the rules of a suite into one SELECT
 over the run's partition range, with a `count(*) FILTER (WHERE ...)` per rule
-(and a window count per uniqueness rule), and asks a second query for the
-first failing rows of the failing rules only. Nothing is copied into pandas.
+(and a GROUP BY of the repeated values per uniqueness rule), and asks a
+second query for the first failing rows of the failing rules only. Nothing is
+copied into pandas.
 
 The verdicts are those of the GX expectations the rules name (see
 `docs/quality.md`, "Where each rule runs"):
@@ -158,12 +159,28 @@ class Unit:
     shown: list[str]
     """Columns shown beside the row id in an example."""
     mostly_of_domain: bool = False
-    window: str | None = None
-    """A window column the expectation needs (uniqueness), computed before the counts."""
+    group: list[str] | None = None
+    """Uniqueness: the columns whose repeated values break it (set by `uniqueness`)."""
 
-    @property
-    def alias(self) -> str:
-        return f"__u{self.index}"
+    def uniqueness(self, columns: list[str]) -> None:
+        """Every copy of a value (or combination) that repeats among the judged rows breaks it.
+
+        NULLs compare equal, as in pandas' `duplicated`; a GROUP BY finds the
+        repeats, which is cheaper than a window over every row.
+        """
+        self.group = [quote(c) for c in columns]
+        cols = ", ".join(self.group)
+        repeats = (f"SELECT {cols} FROM __checked WHERE {self.domain} AND {self.considered} "
+                   f"GROUP BY {cols} HAVING count(*) > 1")
+        match = " AND ".join(f"__r.{c} IS NOT DISTINCT FROM __d.{c}" for c in self.group)
+        self.bad = f"EXISTS (SELECT 1 FROM ({repeats}) AS __d WHERE {match})"
+        self.bad_count = (
+            f"(SELECT coalesce(sum(__n), 0) FROM (SELECT count(*) AS __n FROM __checked "
+            f"WHERE {self.domain} AND {self.considered} GROUP BY {cols} HAVING count(*) > 1))"
+        )
+
+    bad_count: str | None = None
+    """How the rows breaking it are counted, when not by filtering on `bad`."""
 
 
 def _between(col: str, kwargs: dict[str, Any]) -> str:
@@ -254,10 +271,7 @@ def compile_rule(
         if considered is None:
             raise ValueError(f"ignore_row_if {ignore!r} is not one of all_values_are_missing, "
                              "any_value_is_missing, never")
-        u = unit(considered=considered, bad="", shown=list(compound))
-        u.window = (f"count(*) FILTER (WHERE {domain} AND {considered}) "
-                    f"OVER (PARTITION BY {', '.join(cols)})")
-        u.bad = f"{u.alias}_n > 1"
+        unit(considered=considered, bad="", shown=list(compound)).uniqueness(compound)
         return units
     if not columns:
         raise ValueError(f"{expect} needs column or columns")
@@ -277,10 +291,7 @@ def compile_rule(
             ok = _between(col, kwargs)
             unit(considered=f"{col} IS NOT NULL", bad=f"NOT coalesce({ok}, FALSE)", shown=[name])
         elif expect == "expect_column_values_to_be_unique":
-            u = unit(considered=f"{col} IS NOT NULL", bad="", shown=[name])
-            u.window = (f"count(*) FILTER (WHERE {domain} AND {col} IS NOT NULL) "
-                        f"OVER (PARTITION BY {col})")
-            u.bad = f"{u.alias}_n > 1"
+            unit(considered=f"{col} IS NOT NULL", bad="", shown=[name]).uniqueness([name])
     return units
 
 
@@ -332,16 +343,15 @@ def validate(
             results[rule.name].errors.append(f"cannot build the rule: {exc}")
     if not units:
         return results
-    windows = [f"{u.window} AS {u.alias}_n" for u in units if u.window]
-    checked = f"SELECT *{''.join(', ' + w for w in windows)} FROM ({relation_sql}) AS __rows"
     counts = []
     for u in units:
         counts += [
             f"count(*) FILTER (WHERE {u.domain})",
             f"count(*) FILTER (WHERE {u.domain} AND {u.considered})",
-            f"count(*) FILTER (WHERE {u.domain} AND {u.considered} AND ({u.bad}))",
+            u.bad_count or f"count(*) FILTER (WHERE {u.domain} AND {u.considered} AND ({u.bad}))",
         ]
-    row = con.execute(f"SELECT {', '.join(counts)} FROM ({checked}) AS __checked", params).fetchone()
+    checked = f"WITH __checked AS ({relation_sql}) "
+    row = con.execute(f"{checked}SELECT {', '.join(counts)} FROM __checked AS __r", params).fetchone()
     failing: list[Unit] = []
     for i, u in enumerate(units):
         rows, considered, bad = (int(v) for v in row[3 * i : 3 * i + 3])
@@ -390,10 +400,10 @@ def _examples(
             + [quote(c) if c in ids or c in u.shown else f"NULL AS {quote(c)}" for c in names]
         )
         parts.append(
-            f"(SELECT {select} FROM __checked WHERE {u.domain} AND {u.considered} AND ({u.bad}) "
+            f"(SELECT {select} FROM __checked AS __r WHERE {u.domain} AND {u.considered} AND ({u.bad}) "
             f"ORDER BY {order} LIMIT {EXAMPLES})"
         )
-    sql = f"WITH __checked AS ({checked}) " + " UNION ALL ".join(parts) + " ORDER BY 1, 2"
+    sql = checked + " UNION ALL ".join(parts) + " ORDER BY 1, 2"
     by_index = {u.index: u for u in failing}
     for fetched in con.execute(sql, params).fetchall():
         u = by_index[fetched[0]]
