@@ -149,6 +149,15 @@ class SuiteFile(BaseModel):
     derive: dict[str, str] = Field(
         default_factory=dict, description="Extra columns computed in DuckDB before validation."
     )
+    table: str | None = Field(
+        default=None,
+        description="The table checked, when the file is not named after it (an aggregate's suite).",
+    )
+    aggregate: str | None = Field(
+        default=None,
+        description="A SELECT over `checked_rows` (the run's rows of the table, with the derived "
+        "columns); the rules then judge its rows, e.g. presses per device and day.",
+    )
     engine: Engine = Field(
         default="sql",
         description="Where the row rules run: sql (inside DuckDB, any size; the default) or gx "
@@ -162,6 +171,17 @@ class SuiteFile(BaseModel):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"rule names must be unique in a suite: {', '.join(dupes)}")
+        return self
+
+    @model_validator(mode="after")
+    def _aggregate(self) -> SuiteFile:
+        if self.aggregate is not None:
+            if not self.table:
+                raise ValueError("an aggregate's suite names the table it aggregates (table:)")
+            if not self.row_id:
+                raise ValueError("an aggregate's suite names its rows by their group columns (row_id:)")
+            if "checked_rows" not in self.aggregate:
+                raise ValueError("aggregate selects FROM checked_rows (the run's rows of the table)")
         return self
 
     @model_validator(mode="after")
@@ -188,10 +208,17 @@ class Suite:
     row_id: tuple[str, ...] | None = None
     derive: dict[str, str] = field(default_factory=dict)
     engine: str = "sql"
+    aggregate: str | None = None
+    """A SELECT over `checked_rows` whose rows the rules judge (else the table's rows)."""
 
     @property
     def qualified(self) -> str:
         return f"{self.schema}.{self.table}"
+
+    @property
+    def key(self) -> str:
+        """The suite's own name, schema.file (a table has one suite, plus any aggregates)."""
+        return f"{self.schema}.{self.path.stem}"
 
     @property
     def asset_path(self) -> tuple[str, str]:
@@ -217,13 +244,14 @@ def parse_suite(path: Path) -> Suite:
     return Suite(
         path=path,
         schema=schema,
-        table=path.stem,
+        table=parsed.table or path.stem,
         description=parsed.description.strip(),
         rules=tuple(parsed.rules),
         source=parsed.source,
         row_id=tuple(parsed.row_id) if parsed.row_id else None,
         derive=dict(parsed.derive),
         engine=parsed.engine,
+        aggregate=parsed.aggregate.strip() if parsed.aggregate else None,
     )
 
 
