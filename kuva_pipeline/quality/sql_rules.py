@@ -396,18 +396,20 @@ def _examples(
     parts = []
     for u in failing:
         select = ", ".join(
-            [f"{u.index} AS __unit", f"row_number() OVER (ORDER BY {order}) AS __k"]
+            [f"{u.index} AS __unit"]
             + [quote(c) if c in ids or c in u.shown else f"NULL AS {quote(c)}" for c in names]
         )
         parts.append(
             f"(SELECT {select} FROM __checked AS __r WHERE {u.domain} AND {u.considered} AND ({u.bad}) "
             f"ORDER BY {order} LIMIT {EXAMPLES})"
         )
-    sql = checked + " UNION ALL ".join(parts) + " ORDER BY 1, 2"
+    # Each part is a top-ten of its rule's offending rows; ordering their union
+    # (at most ten rows per rule) keeps each rule's examples in file and record order.
+    sql = checked + " UNION ALL ".join(parts) + f" ORDER BY __unit, {order}"
     by_index = {u.index: u for u in failing}
     for fetched in con.execute(sql, params).fetchall():
         u = by_index[fetched[0]]
-        values = dict(zip(names, fetched[2:], strict=True))
+        values = dict(zip(names, fetched[1:], strict=True))
         example = {c: plain(values[c]) for c in ids}
         example.update({c: plain(values[c]) for c in u.shown})
         out = results[u.rule.name]
