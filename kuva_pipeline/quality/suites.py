@@ -3,6 +3,7 @@
 A suite is `checks/<schema>/<table>.yaml`, one per warehouse table:
 
     description: What the table promises.
+    engine: sql                            # sql: inside DuckDB; gx: GX over pandas (small tables)
     rules:
       - name: button_index_in_range        # the Dagster check's name
         expect: expect_column_values_to_be_between   # a GX 1.x expectation
@@ -13,7 +14,9 @@ A suite is `checks/<schema>/<table>.yaml`, one per warehouse table:
         why: The NPS index is only defined on 0-10.
 
 `expect: column_types` with `columns: {name: DUCKDB_TYPE}` checks the table's
-own column types. A SQL check is `checks/sql/<name>.sql`: a YAML header, then
+own column types. A suite with `table:` and `aggregate:` (a SELECT over
+`checked_rows`) judges an aggregate of the table's rows instead, e.g. presses
+per device and day. A SQL check is `checks/sql/<name>.sql`: a YAML header, then
 a SELECT returning the offending rows (none means the check passes).
 
 Everything here is parsed without importing Great Expectations, so loading the
@@ -39,7 +42,6 @@ TABLE_REF = re.compile(r"\b(raw|staging|quarantine|meters|marts|quality|bi)\.([a
 
 Severity = Literal["ERROR", "WARN"]
 Engine = Literal["sql", "gx"]
-ENGINES: tuple[str, ...] = ("sql", "gx")
 """Where a suite's row rules run: `sql` inside DuckDB (quality/sql_rules.py), `gx` in
 Great Expectations over a pandas frame (quality/gx_runner.py). docs/quality.md says which
 suite declares which, and why."""
