@@ -1,12 +1,21 @@
 /* ---
 asset: staging.nps_responses
 severity: ERROR
-description: No press id appears twice anywhere in staging, across all months (the suite's uniqueness rule sees one run's range).
+description: No press id of the run's range appears twice anywhere in staging, across all months (the suite's uniqueness rule sees one run's range).
 why: A press counts once; the same id staged in two months would be counted in both.
 --- */
+-- Proportional to the run: only the ids staged in the run's range are looked up
+-- in the rest of the table (a semi-join), instead of grouping every id ever staged.
+-- A repeat between two older months was reported when the later of them ran.
+WITH run_ids AS (
+    SELECT DISTINCT feedback_id
+    FROM staging.nps_responses
+    WHERE _partition_date BETWEEN $partition_start AND $partition_end
+)
 SELECT feedback_id, count(*) AS copies,
        string_agg(_source_file || ' record ' || _record_index, '; ' ORDER BY _source_file, _record_index) AS records
 FROM staging.nps_responses
+WHERE feedback_id IN (SELECT feedback_id FROM run_ids)
 GROUP BY feedback_id
 HAVING count(*) > 1
 ORDER BY feedback_id

@@ -16,8 +16,15 @@ DOC = PROJECT_ROOT / "docs" / "quality.md"
 _LAYERS = {"raw": 0, "staging": 1, "marts": 2, "meters": 3}
 
 
+def runs_in(item) -> str:
+    """Where a check is evaluated (docs/quality.md, "Where each rule runs")."""
+    if item.kind == "rule":
+        return "schema" if item.rule.expect == "column_types" else item.suite.engine
+    return {"sql": "sql check", "schema": "schema", "freshness": "landing files"}[item.kind]
+
+
 def render_inventory() -> str:
-    """One table per checked asset: every check, its severity and why."""
+    """One table per checked asset: every check, its severity, where it runs and why."""
     from kuva_pipeline.defs.quality import project_assets
     from kuva_pipeline.defs.raw import RAW_SOURCES
     from kuva_pipeline.quality.factory import AssetIndex, plan_checks
@@ -32,7 +39,7 @@ def render_inventory() -> str:
     for item in items:
         asset = item.asset.to_user_string()
         if asset != current:
-            parts += ["", f"#### `{asset}`", "", "| check | severity | why |", "|---|---|---|"]
+            parts += ["", f"#### `{asset}`", "", "| check | severity | runs in | why |", "|---|---|---|---|"]
             current = asset
         severity = (
             f"WARN, ERROR above {item.error_above_pct:g} %"
@@ -40,7 +47,7 @@ def render_inventory() -> str:
             else item.severity
         )
         why = str(item.metadata.get("why") or item.description.rsplit(" [", 1)[0])
-        parts.append(f"| `{item.name}` | {severity} | {why.replace('|', '/')} |")
+        parts.append(f"| `{item.name}` | {severity} | {runs_in(item)} | {why.replace('|', '/')} |")
     parts += ["", END]
     return "\n".join(parts)
 

@@ -27,7 +27,7 @@ import dagster as dg
 import pandas as pd
 import yaml
 
-from kuva_pipeline.quality import gx_runner, pipeline
+from kuva_pipeline.quality import gx_runner, pipeline, sql_rules
 from kuva_pipeline.quality.config import (
     CHECKS_DIR,
     FRESHNESS_CHECK,
@@ -52,7 +52,7 @@ from kuva_pipeline.sources.raw import RawSource
 log = logging.getLogger("kuva_pipeline.quality")
 
 CHUNK_ROWS = 500_000
-"""Above this many rows in a range, a suite validates one month at a time (bounded memory)."""
+"""Above this many rows in a range, a GX suite validates one month at a time (bounded memory)."""
 
 DEFAULT_ROW_ID = ("_source_file", "_record_index")
 
@@ -355,12 +355,17 @@ def run_suite(
     landing: LandingResource,
     window: tuple[date, date] | None,
     personal: set[str],
+    engine: str | None = None,
 ) -> dict[str, RuleResult]:
     """Validate a suite's rules over the rows of the window (or the whole table).
 
-    One short connection reads the schema, the value sets and the rows; above
-    CHUNK_ROWS rows the range is read and validated a month at a time.
+    The suite's `engine` (or `engine` here) says where the row rules run:
+    `sql` evaluates them inside DuckDB in one scan of the range
+    (quality/sql_rules.py); `gx` reads the rows into pandas and validates the
+    frame with Great Expectations, a month at a time above CHUNK_ROWS rows.
+    `column_types` is judged on the table's schema either way.
     """
+    engine = engine or suite.engine
     results: dict[str, RuleResult] = {}
     value_sets: dict[str, list[Any]] = {}
     row_rules = [r for r in rules if r.expect != "column_types"]
@@ -370,6 +375,8 @@ def run_suite(
     chunks: list[tuple[date, date]] = []
     with warehouse.connect() as con:
         types = pipeline.table_types(con, suite.qualified)
+        for rule in type_rules:
+            results[rule.name] = sql_rules.validate_types(rule, types)
         for rule in row_rules:
             absent = pipeline.missing_tables(con, rule.tables_read)
             if absent:
@@ -384,30 +391,32 @@ def run_suite(
                     value_sets[rule.name] = _reference_values(landing.reference, rule.value_set_reference)
             except Exception as exc:  # noqa: BLE001 - the rule fails with the reason
                 results[rule.name] = RuleResult(rule.name, success=False, errors=[f"value set: {exc}"])
+        runnable = [r for r in row_rules if r.name not in results]
+        if not runnable:
+            return results
+        if not types:
+            for rule in runnable:
+                results[rule.name] = RuleResult(
+                    rule.name, success=False, errors=[f"{suite.qualified} does not exist"]
+                )
+            return results
         partitioned = window is not None and "_partition_date" in types
         where = "_partition_date BETWEEN $start AND $end" if partitioned else None
         sql = _frame_sql(suite, list(types), personal, where)
-        runnable = [r for r in row_rules if r.name not in results]
-        if runnable and types:
-            params = {"start": window[0], "end": window[1]} if partitioned else {}
-            total = con.execute(
-                f"SELECT count(*) FROM {suite.qualified}" + (f" WHERE {where}" if where else ""), params
-            ).fetchone()[0]
-            if partitioned and total > CHUNK_ROWS:
-                chunks = _months(*window)
-            else:
-                frames.append(con.execute(sql, params).df())
-    for rule in type_rules:
-        results[rule.name] = gx_runner.validate_types(rule, types)
-    runnable = [r for r in row_rules if r.name not in results]
-    if not runnable:
-        return results
-    if not types:
-        for rule in runnable:
-            results[rule.name] = RuleResult(
-                rule.name, success=False, errors=[f"{suite.qualified} does not exist"]
-            )
-        return results
+        if suite.aggregate:
+            # The rules judge the aggregate's rows (a few per device and day), built in DuckDB.
+            sql = f"WITH checked_rows AS ({sql}) {suite.aggregate}"
+        params = {"start": window[0], "end": window[1]} if partitioned else {}
+        if engine == "sql":
+            results.update(sql_rules.validate(con, sql, params, runnable, row_id, value_sets))
+            return results
+        total = 0 if suite.aggregate else con.execute(
+            f"SELECT count(*) FROM {suite.qualified}" + (f" WHERE {where}" if where else ""), params
+        ).fetchone()[0]
+        if partitioned and total > CHUNK_ROWS:
+            chunks = _months(*window)
+        else:
+            frames.append(con.execute(sql, params).df())
     merged: dict[str, RuleResult] = {}
 
     def _merge(frame: pd.DataFrame) -> None:

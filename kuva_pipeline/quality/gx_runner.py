@@ -6,10 +6,11 @@ with a pandas datasource. Importing GX costs seconds, so it happens on the
 first validation in a process (never when the code location loads) and the
 context, datasource and batch definition are built once and reused.
 
-Column types are the exception: pandas blurs DuckDB's types (a nullable
-INTEGER arrives as Int32, a DATE as datetime64), so `column_types` validates
-the table's own schema instead, one row per column, and names the columns
-whose type is wrong or missing.
+Only suites that declare `engine: gx` come here (small tables: the reference
+data and the catalog dimensions); the feeds' rules run inside DuckDB
+(sql_rules.py). Column types are judged on the table's own schema in
+sql_rules.validate_types, because pandas blurs DuckDB's types (a nullable
+INTEGER arrives as Int32, a DATE as datetime64).
 """
 
 from __future__ import annotations
@@ -241,50 +242,3 @@ def validate(
             if not res.success:
                 out.observed.append(_observation(config.type, dict(config.kwargs), details))
     return results
-
-
-def validate_types(rule: Rule, actual: dict[str, str]) -> RuleResult:
-    """`column_types`: the table's DuckDB types against the rule's, one row per column."""
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-
-    expected: dict[str, str] = dict(rule.columns or {})
-    frame = pd.DataFrame(
-        {
-            "column": list(expected),
-            "expected_type": [t.upper() for t in expected.values()],
-            "actual_type": [actual.get(c) for c in expected],
-        }
-    )
-    frame["actual_type"] = frame["actual_type"].fillna("(missing)")
-    suite = gx.ExpectationSuite(
-        name="kuva_types",
-        expectations=[
-            gxe.ExpectColumnPairValuesToBeEqual(
-                column_A="actual_type", column_B="expected_type", meta={"rule": rule.name}
-            )
-        ],
-    )
-    batch = batch_definition().get_batch(batch_parameters={"dataframe": frame})
-    validation = batch.validate(
-        suite,
-        result_format={
-            "result_format": "SUMMARY",
-            "unexpected_index_column_names": ["column"],
-            "partial_unexpected_count": EXAMPLES,
-        },
-    )
-    (res,) = validation.results
-    out = RuleResult(rule.name, success=bool(res.success), element_count=len(frame))
-    errors = _exception_messages(res.exception_info)
-    if errors:
-        out.success = False
-        out.errors.extend(errors)
-        return out
-    wrong = frame[frame.actual_type != frame.expected_type]
-    out.failed_rows = len(wrong)
-    out.examples = [
-        {"column": r.column, "expected": r.expected_type, "actual": r.actual_type}
-        for r in wrong.head(EXAMPLES).itertuples(index=False)
-    ]
-    return out

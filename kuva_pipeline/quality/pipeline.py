@@ -13,7 +13,8 @@ from typing import Any
 
 import duckdb
 
-from kuva_pipeline.quality.gx_runner import EXAMPLES, RuleResult, plain, validate_types
+from kuva_pipeline.quality.gx_runner import EXAMPLES, RuleResult, plain
+from kuva_pipeline.quality.sql_rules import validate_types
 from kuva_pipeline.quality.suites import Rule, SqlCheck
 from kuva_pipeline.sources.landing import select_files
 from kuva_pipeline.sources.raw import RawSource

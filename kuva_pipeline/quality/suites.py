@@ -3,6 +3,7 @@
 A suite is `checks/<schema>/<table>.yaml`, one per warehouse table:
 
     description: What the table promises.
+    engine: sql                            # sql: inside DuckDB; gx: GX over pandas (small tables)
     rules:
       - name: button_index_in_range        # the Dagster check's name
         expect: expect_column_values_to_be_between   # a GX 1.x expectation
@@ -13,7 +14,9 @@ A suite is `checks/<schema>/<table>.yaml`, one per warehouse table:
         why: The NPS index is only defined on 0-10.
 
 `expect: column_types` with `columns: {name: DUCKDB_TYPE}` checks the table's
-own column types. A SQL check is `checks/sql/<name>.sql`: a YAML header, then
+own column types. A suite with `table:` and `aggregate:` (a SELECT over
+`checked_rows`) judges an aggregate of the table's rows instead, e.g. presses
+per device and day. A SQL check is `checks/sql/<name>.sql`: a YAML header, then
 a SELECT returning the offending rows (none means the check passes).
 
 Everything here is parsed without importing Great Expectations, so loading the
@@ -38,6 +41,10 @@ _HEADER = re.compile(r"\A\s*/\*\s*---\s*\n(.*?)\n\s*---\s*\*/\s*(.*)\Z", re.S)
 TABLE_REF = re.compile(r"\b(raw|staging|quarantine|meters|marts|quality|bi)\.([a-z_][a-z0-9_]*)\b")
 
 Severity = Literal["ERROR", "WARN"]
+Engine = Literal["sql", "gx"]
+"""Where a suite's row rules run: `sql` inside DuckDB (quality/sql_rules.py), `gx` in
+Great Expectations over a pandas frame (quality/gx_runner.py). docs/quality.md says which
+suite declares which, and why."""
 
 RULE_KEYS = {
     "name",
@@ -144,6 +151,20 @@ class SuiteFile(BaseModel):
     derive: dict[str, str] = Field(
         default_factory=dict, description="Extra columns computed in DuckDB before validation."
     )
+    table: str | None = Field(
+        default=None,
+        description="The table checked, when the file is not named after it (an aggregate's suite).",
+    )
+    aggregate: str | None = Field(
+        default=None,
+        description="A SELECT over `checked_rows` (the run's rows of the table, with the derived "
+        "columns); the rules then judge its rows, e.g. presses per device and day.",
+    )
+    engine: Engine = Field(
+        default="sql",
+        description="Where the row rules run: sql (inside DuckDB, any size; the default) or gx "
+        "(Great Expectations over a pandas frame: small tables only).",
+    )
     rules: list[Rule] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -152,6 +173,27 @@ class SuiteFile(BaseModel):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"rule names must be unique in a suite: {', '.join(dupes)}")
+        return self
+
+    @model_validator(mode="after")
+    def _aggregate(self) -> SuiteFile:
+        if self.aggregate is not None:
+            if not self.table:
+                raise ValueError("an aggregate's suite names the table it aggregates (table:)")
+            if not self.row_id:
+                raise ValueError("an aggregate's suite names its rows by their group columns (row_id:)")
+            if "checked_rows" not in self.aggregate:
+                raise ValueError("aggregate selects FROM checked_rows (the run's rows of the table)")
+        return self
+
+    @model_validator(mode="after")
+    def _engine(self) -> SuiteFile:
+        if self.engine == "sql":
+            from kuva_pipeline.quality.sql_rules import unsupported
+
+            problems = [f"{r.name}: {p}" for r in self.rules if (p := unsupported(r))]
+            if problems:
+                raise ValueError("; ".join(problems))
         return self
 
 
@@ -167,10 +209,18 @@ class Suite:
     source: str | None = None
     row_id: tuple[str, ...] | None = None
     derive: dict[str, str] = field(default_factory=dict)
+    engine: str = "sql"
+    aggregate: str | None = None
+    """A SELECT over `checked_rows` whose rows the rules judge (else the table's rows)."""
 
     @property
     def qualified(self) -> str:
         return f"{self.schema}.{self.table}"
+
+    @property
+    def key(self) -> str:
+        """The suite's own name, schema.file (a table has one suite, plus any aggregates)."""
+        return f"{self.schema}.{self.path.stem}"
 
     @property
     def asset_path(self) -> tuple[str, str]:
@@ -196,12 +246,14 @@ def parse_suite(path: Path) -> Suite:
     return Suite(
         path=path,
         schema=schema,
-        table=path.stem,
+        table=parsed.table or path.stem,
         description=parsed.description.strip(),
         rules=tuple(parsed.rules),
         source=parsed.source,
         row_id=tuple(parsed.row_id) if parsed.row_id else None,
         derive=dict(parsed.derive),
+        engine=parsed.engine,
+        aggregate=parsed.aggregate.strip() if parsed.aggregate else None,
     )
 
 

@@ -15,7 +15,7 @@ from kuva_pipeline.quality.pipeline import run_sql_check
 from kuva_pipeline.quality.suites import load_sql_checks, load_suites
 from tests.quality.conftest import CASES, load_case, names_row
 
-SUITES = {s.qualified: s for s in load_suites()}
+SUITES = {s.key: s for s in load_suites()}
 SQL_CHECKS = {c.name: c for c in load_sql_checks()}
 
 

@@ -1,0 +1,277 @@
+"""The SQL rule engine: GX's verdicts, computed inside DuckDB in one scan.
+
+Every expected number here is counted by hand from the rows written in the
+test; the reason is given beside it.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from datetime import date
+
+import dagster as dg
+import duckdb
+import pytest
+
+from kuva_pipeline.quality import sql_rules
+from kuva_pipeline.quality.factory import _evaluation, _rule_item, run_suite
+from kuva_pipeline.quality.pipeline import run_sql_check
+from kuva_pipeline.quality.suites import (
+    Rule,
+    Suite,
+    SuiteError,
+    load_sql_checks,
+    load_suites,
+    parse_suite,
+)
+from tests.quality.conftest import CASES, MemoryWarehouse, load_case
+
+ROWS = """
+CREATE TABLE raw.t AS SELECT * FROM (VALUES
+  ('a.csv', 1::BIGINT, 'x',  1,    true,  DATE '2021-03-01', DATE '2021-03-01'),
+  ('a.csv', 2::BIGINT, 'x',  NULL, false, DATE '2021-03-01', NULL),
+  ('a.csv', 3::BIGINT, NULL, 5,    NULL,  NULL,              NULL),
+  ('b.csv', 1::BIGINT, 'y',  20,   false, DATE '2021-03-02', DATE '2021-03-01'),
+  ('b.csv', 2::BIGINT, NULL, NULL, false, DATE '2021-04-01', DATE '2021-04-01')
+) v(_source_file, _record_index, code, n, flag, day, _partition_date)
+"""
+
+
+def rule(name: str, expect: str, **kw) -> Rule:
+    return Rule(name=name, expect=expect, severity="ERROR", why="w", **kw)
+
+
+def run(rules: list[Rule], window=None, setup: str = ROWS, **suite_kw) -> dict:
+    suite = Suite(path=CASES / "raw" / "t.yaml", schema="raw", table="t", description="d",
+                  rules=tuple(rules), **suite_kw)
+    return run_suite(suite, rules, MemoryWarehouse(setup), None, window, set(), engine="sql")
+
+
+def test_nulls_are_ignored_by_in_set_between_and_unique():
+    res = run([
+        rule("in_set", "expect_column_values_to_be_in_set", column="code", value_set=["x", "y"]),
+        rule("between", "expect_column_values_to_be_between", column="n", min_value=0, max_value=20),
+        rule("unique", "expect_column_values_to_be_unique", column="n"),
+    ])
+    # code is x, x, NULL, y, NULL: both NULLs are ignored and the rest are in the set.
+    assert (res["in_set"].success, res["in_set"].failed_rows, res["in_set"].element_count) == (True, 0, 5)
+    # n is 1, NULL, 5, 20, NULL: 20 is within the inclusive bound, the NULLs are ignored.
+    assert (res["between"].success, res["between"].failed_rows) == (True, 0)
+    # the two NULLs of n are not duplicates of each other.
+    assert (res["unique"].success, res["unique"].failed_rows) == (True, 0)
+
+
+def test_null_rules_judge_every_row():
+    res = run([
+        rule("present", "expect_column_values_to_not_be_null", column="code"),
+        rule("absent", "expect_column_values_to_be_null", column="code"),
+    ])
+    # code has 2 NULLs (a.csv 3, b.csv 2) and 3 values among 5 rows.
+    assert (res["present"].success, res["present"].failed_rows, res["present"].element_count) == (False, 2, 5)
+    assert (res["absent"].success, res["absent"].failed_rows) == (False, 3)
+
+
+def test_examples_carry_file_record_and_value():
+    res = run([rule("small", "expect_column_values_to_be_between", column="n", max_value=10)])
+    # only b.csv record 1 has n above 10 (20).
+    assert res["small"].examples == [{"_source_file": "b.csv", "_record_index": 1, "n": 20}]
+    pair = run([rule("same_day", "expect_column_pair_values_to_be_equal",
+                     column_A="day", column_B="_partition_date")])["same_day"]
+    # a.csv 2 has a day and no partition date; b.csv 1 is 2 March stored under 1 March;
+    # a.csv 3 has neither and is ignored (both missing, GX's default).
+    assert pair.failed_rows == 2
+    assert pair.examples == [
+        {"_source_file": "a.csv", "_record_index": 2, "day": "2021-03-01", "_partition_date": None},
+        {"_source_file": "b.csv", "_record_index": 1, "day": "2021-03-02",
+         "_partition_date": "2021-03-01"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mostly", "passes"),
+    # code: 3 values of 5 rows, one of them ('y') outside {x}: in_set judges the
+    # 3 non-null rows, so 2/3 = 0.667 pass.
+    [(0.66, True), (0.67, False), (1.0, False)],
+)
+def test_mostly_is_judged_against_the_non_null_rows(mostly, passes):
+    res = run([rule("in_set", "expect_column_values_to_be_in_set", column="code", value_set=["x"],
+                    mostly=mostly)])["in_set"]
+    assert res.success is passes and res.failed_rows == 1
+    assert res.examples == ([] if passes else [{"_source_file": "b.csv", "_record_index": 1, "code": "y"}])
+
+
+@pytest.mark.parametrize(
+    ("mostly", "passes"),
+    # not_be_null judges all 5 rows: 3 of 5 = 0.6 have a code.
+    [(0.6, True), (0.61, False)],
+)
+def test_mostly_of_not_null_counts_every_row(mostly, passes):
+    res = run([rule("present", "expect_column_values_to_not_be_null", column="code", mostly=mostly)])
+    assert res["present"].success is passes
+
+
+def test_uniqueness_reports_every_copy_and_respects_the_row_condition():
+    res = run([
+        rule("code_unique", "expect_column_values_to_be_unique", column="code"),
+        rule("code_unique_unflagged", "expect_column_values_to_be_unique", column="code",
+             row_condition="flag == False"),
+        rule("pair_unique", "expect_compound_columns_to_be_unique", column_list=["code", "n"]),
+    ])
+    # 'x' appears twice (a.csv 1 and 2): both copies break it.
+    assert res["code_unique"].failed_rows == 2
+    assert [e["_record_index"] for e in res["code_unique"].examples] == [1, 2]
+    # among flag = false rows (a.csv 2, b.csv 1, b.csv 2) the codes are x, y, NULL;
+    # a.csv 3 has a NULL flag and is left out: no repeat. Its domain is those 3 rows.
+    assert (res["code_unique_unflagged"].success, res["code_unique_unflagged"].element_count) == (True, 3)
+    # (x,1), (x,NULL), (NULL,5), (y,20), (NULL,NULL): the last is all missing and ignored.
+    assert res["pair_unique"].success
+
+
+def test_row_conditions_in_pandas_syntax():
+    sql, columns = sql_rules.condition_sql('status in ["A", "B"] and is_deleted == False')
+    assert sql == "\"status\" IN ( 'A' , 'B' ) AND \"is_deleted\" = FALSE"
+    assert columns == {"status", "is_deleted"}
+    with pytest.raises(ValueError, match="cannot read"):
+        sql_rules.condition_sql("a == 1; DROP TABLE x")
+
+
+def test_greater_than_with_one_value_missing_breaks_it():
+    res = run([rule("after", "expect_column_pair_values_a_to_be_greater_than_b",
+                    column_A="n", column_B="_record_index", or_equal=True)])["after"]
+    # n >= record: 1>=1 ok, NULL vs 2 breaks, 5>=3 ok, 20>=1 ok, NULL vs 2 breaks.
+    assert (res.success, res.failed_rows) == (False, 2)
+
+
+def test_the_window_limits_the_rows_and_row_count_reports_it():
+    rules = [rule("rows", "expect_table_row_count_to_be_between", min_value=5),
+             rule("present", "expect_column_values_to_not_be_null", column="code")]
+    res = run(rules, window=(date(2021, 3, 1), date(2021, 3, 31)))
+    # March holds a.csv 1 and b.csv 1 (a.csv 2 and 3 have no partition date, b.csv 2 is April).
+    assert res["rows"].element_count == 2 and not res["rows"].success
+    assert res["rows"].observed == ["expect_table_row_count_to_be_between(min_value=5): observed 2"]
+    assert res["present"].success and res["present"].element_count == 2
+
+
+def test_a_rule_on_a_missing_column_fails_alone():
+    res = run([rule("ghost", "expect_column_values_to_not_be_null", column="ghost"),
+               rule("present", "expect_column_values_to_not_be_null", column="n")])
+    assert not res["ghost"].success and "ghost" in res["ghost"].errors[0]
+    # n has 2 NULLs (a.csv 2, b.csv 2): the other rule still runs.
+    assert res["present"].failed_rows == 2 and not res["present"].errors
+
+
+def test_escalation_comes_from_the_share_of_failing_rows():
+    warn = Rule(name="present", expect="expect_column_values_to_not_be_null", column="code",
+                severity="WARN", error_above_pct=25, why="w")
+    suite = Suite(path=CASES / "raw" / "t.yaml", schema="raw", table="t", description="d", rules=(warn,))
+    item = _rule_item(suite, warn, dg.AssetKey(["raw", "t"]), ())
+    res = run([warn])["present"]
+    # 2 of 5 rows (40 %) lack a code: more than 25 %, so the WARN rule blocks.
+    evaluation = _evaluation(item, res, None, None)
+    assert (evaluation.severity, evaluation.blocks) == ("ERROR", True)
+    march = run([warn], window=(date(2021, 3, 1), date(2021, 3, 31)))["present"]
+    # March's 2 rows (a.csv 1, b.csv 1) both have a code.
+    assert _evaluation(item, march, None, None).passed
+
+
+class CountingConnection:
+    """A connection that remembers the statements run on it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con, self.statements = con, []
+
+    def execute(self, sql, params=None):
+        self.statements.append(sql)
+        return self.con.execute(sql, params) if params else self.con.execute(sql)
+
+
+class CountingWarehouse(MemoryWarehouse):
+    @contextmanager
+    def connect(self, read_only: bool = False):
+        self.counting = CountingConnection(self.con)
+        yield self.counting
+
+
+@pytest.mark.parametrize(("value_set", "scans"), [(["x", "y"], 1), (["x"], 2)])
+def test_one_scan_per_suite_and_one_more_for_examples(value_set, scans):
+    rules = [rule("in_set", "expect_column_values_to_be_in_set", column="code", value_set=value_set),
+             rule("unique", "expect_compound_columns_to_be_unique",
+                  column_list=["_source_file", "_record_index"]),
+             rule("present", "expect_column_values_to_not_be_null", column="_record_index")]
+    suite = Suite(path=CASES / "raw" / "t.yaml", schema="raw", table="t", description="d",
+                  rules=tuple(rules))
+    warehouse = CountingWarehouse(ROWS)
+    run_suite(suite, rules, warehouse, None, None, set(), engine="sql")
+    reads = [s for s in warehouse.counting.statements if "raw.t" in s and not s.startswith("DESCRIBE")]
+    # all three rules in one SELECT; the examples in a second one, only when a rule
+    # fails: file and record are unique and present, and 'y' is only outside {x}.
+    assert len(reads) == scans
+
+
+def test_an_engine_is_declared_and_the_sql_engine_refuses_what_it_cannot_run(tmp_path):
+    suites = load_suites()
+    assert {s.qualified for s in suites if s.engine == "gx"} == {
+        s.qualified for s in suites
+        if s.schema == "marts" or s.table.startswith("ref_") or s.aggregate
+    }
+    path = tmp_path / "raw" / "x.yaml"
+    path.parent.mkdir()
+    path.write_text(
+        "description: d\nengine: sql\nrules:\n  - name: r\n    expect: expect_column_mean_to_be_between\n"
+        "    column: c\n    min_value: 1\n    severity: WARN\n    why: w\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SuiteError, match="declare engine: gx"):
+        parse_suite(path)
+
+
+def _case_runs():
+    for suite in load_suites():
+        path = CASES / suite.schema / f"{suite.path.stem}.yaml"
+        if path.exists():
+            case = load_case(path)
+            yield from ((suite, case, None), *((suite, case, v) for v in case.violations))
+
+
+@pytest.mark.parametrize(
+    ("suite", "case", "violation"),
+    list(_case_runs()),
+    ids=lambda v: getattr(v, "key", None) or (v if isinstance(v, str) else "clean"),
+)
+def test_both_engines_agree_rule_by_rule_on_every_case(suite, case, violation):
+    """The same suite through GX (pandas) and through DuckDB: the same verdict for every rule."""
+    extra = case.violations[violation].sql if violation else None
+    verdicts = {}
+    for engine in ("gx", "sql"):
+        warehouse = MemoryWarehouse(case.setup, extra)
+        results = run_suite(suite, list(suite.rules), warehouse, None, case.window, set(), engine=engine)
+        verdicts[engine] = {
+            name: (r.success, r.failed_rows, r.element_count, r.errors, r.observed,
+                   sorted(json.dumps(e, sort_keys=True, default=str) for e in r.examples))
+            for name, r in results.items()
+        }
+    assert verdicts["sql"] == verdicts["gx"]
+
+
+def test_the_cross_month_id_check_compares_only_the_runs_ids():
+    check = next(c for c in load_sql_checks() if c.name == "nps_feedback_ids_unique_across_months")
+    warehouse = MemoryWarehouse(
+        "CREATE TABLE staging.nps_responses AS SELECT * FROM (VALUES "
+        "('1', 'nps/nps_2021-01.csv', 1::BIGINT, DATE '2021-01-05'), "
+        "('1', 'nps/nps_2021-02.csv', 4::BIGINT, DATE '2021-02-07'), "
+        "('2', 'nps/nps_2021-02.csv', 5::BIGINT, DATE '2021-02-08'), "
+        "('2', 'nps/nps_2021-03.csv', 9::BIGINT, DATE '2021-03-01')"
+        ") t(feedback_id, _source_file, _record_index, _partition_date)"
+    )
+    with warehouse.connect() as con:
+        march = run_sql_check(con, check, {"partition_start": date(2021, 3, 1),
+                                           "partition_end": date(2021, 3, 31)})
+        april = run_sql_check(con, check, {"partition_start": date(2021, 4, 1),
+                                           "partition_end": date(2021, 4, 30)})
+    # March's only id is '2', also staged in February; id '1' (January and February)
+    # is not March's and was reported when February ran.
+    assert march.failed_rows == 1 and march.examples[0]["feedback_id"] == "2"
+    assert march.examples[0]["records"] == "nps/nps_2021-02.csv record 5; nps/nps_2021-03.csv record 9"
+    # April has no ids at all.
+    assert april.success
