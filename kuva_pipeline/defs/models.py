@@ -31,6 +31,7 @@ MANIFEST = ensure_manifest()
 TRANSLATOR = KuvaDbtTranslator()
 STAGING = "tag:staging"
 
+
 def _with_table_metadata(
     events: Iterable, warehouse: WarehouseResource, where: str | None = None
 ) -> Iterator:
@@ -49,12 +50,82 @@ def _with_table_metadata(
                 event = event.with_metadata({**(event.metadata or {}), **meta})
             yield event
 
+
+def _sources_by_asset() -> dict[dg.AssetKey, str]:
+    """Each model asset that reads a raw table directly -> that source's name (nps, varaamo, ...)."""
+    import json
+
+    from kuva_pipeline.defs.raw import RAW_SOURCES
+    from kuva_pipeline.quality.config import canonical_source
+
+    by_table = {s.table: canonical_source(s.name) for s in RAW_SOURCES}
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    found: dict[dg.AssetKey, str] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model":
+            continue
+        for dep in node["depends_on"]["nodes"]:
+            source = manifest["sources"].get(dep)
+            if source and source["schema"] == "raw" and source["name"] in by_table:
+                found[dg.AssetKey([node["schema"], node["alias"]])] = by_table[source["name"]]
+    return found
+
+
+SOURCE_OF = _sources_by_asset()
+
+
+def _record_tests(
+    events: list, warehouse: WarehouseResource, run_id: str, window: tuple | None
+) -> None:
+    """dbt's test verdicts into quality.check_results, beside every other check's.
+
+    So `bi.quality_checks` publishes them and a failed blocking test makes its
+    source's meters no_data (`quality/health.py`), like any blocking check.
+    """
+    from datetime import UTC, datetime
+
+    from kuva_pipeline.quality.results import Evaluation, append
+
+    evaluations = []
+    for event in events:
+        if not isinstance(event, dg.AssetCheckResult):
+            continue
+        meta = {k: getattr(v, "value", v) for k, v in (event.metadata or {}).items()}
+        failed = meta.get("dagster_dbt/failed_row_count")
+        error = event.severity == dg.AssetCheckSeverity.ERROR
+        evaluations.append(
+            Evaluation(
+                asset=event.asset_key.to_user_string(),
+                check_name=event.check_name,
+                passed=event.passed,
+                severity="ERROR" if error else "WARN",
+                blocking=error,
+                detail=(
+                    f"dbt test {event.check_name}: "
+                    + (
+                        "passed"
+                        if event.passed
+                        else f"{failed if failed is not None else 'some'} failing rows"
+                    )
+                ),
+                failed_rows=int(failed) if failed is not None else None,
+                source=SOURCE_OF.get(event.asset_key),
+                partition_start=window[0] if window else None,
+                partition_end=window[1] if window else None,
+            )
+        )
+    if evaluations:
+        with warehouse.connect() as con:
+            append(con, evaluations, run_id, datetime.now(UTC).replace(tzinfo=None))
+
+
 def _build(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
     warehouse: WarehouseResource,
     window: dict[str, str] | None = None,
     where: str | None = None,
+    span: tuple | None = None,
 ) -> Iterator:
     args = ["build"]
     # dagster-dbt echoes dbt's log to stdout; it goes to the run's event log instead, so
@@ -65,20 +136,24 @@ def _build(
         invocation = dbt.cli(args, context=context, raise_on_error=False)
         events = list(invocation.stream())
     context.log.debug(echoed.getvalue())
+    _record_tests(events, warehouse, context.run_id, span)
     yield from _with_table_metadata(events, warehouse, where)
-    if not invocation.is_successful():
-        raise dg.Failure(
-            description=_failure_summary(invocation),
-            allow_retries=False,
-        )
+    # A failing test is a check result (blocking when its severity is error: Dagster
+    # and dbt then skip what is downstream); a model that errors fails the step.
+    errors = _errors(invocation) if not invocation.is_successful() else []
+    if errors:
+        raise dg.Failure(description="dbt build failed: " + "; ".join(errors), allow_retries=False)
 
-def _failure_summary(invocation) -> str:
-    """The failing dbt nodes and their messages, from dbt's structured log."""
-    lines = []
-    for event in invocation.get_artifact("run_results.json").get("results", []):
-        if event.get("status") in ("error", "fail"):
-            lines.append(f"{event['unique_id'].split('.')[-1]}: {(event.get('message') or '').strip()}")
-    return "dbt build failed: " + ("; ".join(lines) or "see the dbt log above")
+
+def _errors(invocation) -> list[str]:
+    """The dbt nodes that errored (not tests that found failing rows), with dbt's message."""
+    results = invocation.get_artifact("run_results.json").get("results", [])
+    return [
+        f"{r['unique_id'].split('.')[-1]}: {(r.get('message') or '').strip()}"
+        for r in results
+        if r.get("status") == "error"
+    ] or (["see the dbt log"] if not results else [])
+
 
 @dbt_assets(
     manifest=MANIFEST,
@@ -89,7 +164,9 @@ def _failure_summary(invocation) -> str:
     dagster_dbt_translator=TRANSLATOR,
     pool=WRITER_POOL,
 )
-def feed_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def feed_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
     """Typed, checked feed rows; clean ones staged, rejected ones quarantined, for the run's days."""
     start, end = partition_dates(context)
     where = f"_partition_date BETWEEN DATE '{start}' AND DATE '{end}'"
@@ -99,7 +176,9 @@ def feed_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehous
         warehouse,
         {"KUVA_PARTITION_START": start.isoformat(), "KUVA_PARTITION_END": end.isoformat()},
         where,
+        (start, end),
     )
+
 
 @dbt_assets(
     manifest=MANIFEST,
@@ -109,9 +188,12 @@ def feed_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehous
     dagster_dbt_translator=TRANSLATOR,
     pool=WRITER_POOL,
 )
-def staging_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def staging_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
     """Staging models rebuilt whole: check-ins, finance and the event classification."""
     yield from _build(context, dbt, warehouse)
+
 
 @dbt_assets(
     manifest=MANIFEST,
@@ -120,8 +202,11 @@ def staging_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareh
     dagster_dbt_translator=TRANSLATOR,
     pool=WRITER_POOL,
 )
-def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def warehouse_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
     """Meters, the scored scorecard and its roll-ups, and the published bi views."""
     yield from _build(context, dbt, warehouse)
+
 
 ASSETS = [feed_models, staging_models, warehouse_models]
