@@ -103,7 +103,10 @@ def test_webserver_lists_the_slice_with_its_lineage(webserver):
         assert key in nodes, f"{key} missing from the UI; got {sorted(nodes)}"
     staging = nodes["staging/nps_responses"]
     assert staging["groupName"] == "staging"
-    assert ["raw", "nps_feedback"] in [d["path"] for d in staging["dependencyKeys"]]
+    # staging.nps_responses is the clean view of the typed model, which reads raw.
+    assert [d["path"] for d in staging["dependencyKeys"]] == [["staging", "nps_responses_typed"]]
+    typed = nodes["staging/nps_responses_typed"]
+    assert ["raw", "nps_feedback"] in [d["path"] for d in typed["dependencyKeys"]]
     assert {"team": "kuva-data"} in staging["owners"]
     assert "duckdb" in staging["kinds"]
     meters = nodes["meters/nps_measures"]

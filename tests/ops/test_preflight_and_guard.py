@@ -208,3 +208,36 @@ def test_the_nightly_schedule_runs_the_preflight_first_and_alerts(project_env, t
     assert f"the landing folder {tmp_path / 'unmounted'} does not exist" in result.skip_message
     alert = json.loads(Path(project_env["KUVA_ALERT_LOG"]).read_text(encoding="utf-8").splitlines()[-1])
     assert alert["event"] == "preflight_failed" and alert["partition"] == "2021-04-01"
+
+
+def test_preflight_asks_a_whole_table_source_for_its_files_not_its_days(tmp_path, landing):
+    from kuva_pipeline import sqlmacros
+    from kuva_pipeline.sources.checkins import CHECKINS
+
+    # A check-in in the 2021 file dated 10.1.2022: its row's day is in 2022, its file is 2021's.
+    sheet = landing / "checkins" / "checkins_2021_owner.csv"
+    sheet.parent.mkdir(exist_ok=True)
+    shutil.copy(ROOT / "tests" / "sources" / "fixtures" / "landing" / "checkins" / sheet.name, sheet)
+    lines = sheet.read_text(encoding="utf-8").splitlines()
+    head, first = lines[0], lines[1]
+    cells = first.split(";")
+    cells[1] = "10.1.2022"
+    sheet.write_text("\n".join([head, ";".join(cells)]) + "\n", encoding="utf-8")
+    path = tmp_path / "c.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA raw")
+    sqlmacros.install(con)  # the warehouse resource gives every connection the Finnish readers
+    load_raw(con, CHECKINS, landing, date(2019, 1, 1), date(2030, 12, 31), T0)
+    days = con.execute("SELECT DISTINCT year(_partition_date) FROM raw.checkins").fetchall()
+    con.close()
+    assert days == [(2022,)]
+
+    def problems():
+        return preflight(
+            landing, FIXTURES / "reference", ROOT / "data" / "catalog", path, [CHECKINS], *MARCH
+        ).problems
+
+    assert problems() == []  # its file is still there: nothing is missing
+    sheet.unlink()
+    (problem,) = problems()
+    assert problem.startswith("checkins/checkins_2021_owner.csv is gone from ")

@@ -14,6 +14,12 @@ from kuva_pipeline.partitions import feed_partitions
 HEL = ZoneInfo("Europe/Helsinki")
 
 
+@pytest.fixture(autouse=True)
+def _own_warehouse(tmp_path, monkeypatch):
+    """The tick's preflight reads a warehouse: a new one of the test's, never the developer's."""
+    monkeypatch.setenv("KUVA_WAREHOUSE_PATH", str(tmp_path / "kuva.duckdb"))
+
+
 def test_cron_timezone_job_and_default_status():
     assert nightly_refresh_schedule.cron_schedule == "0 2 * * *"
     assert nightly_refresh_schedule.execution_timezone == "Europe/Helsinki"
