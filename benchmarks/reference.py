@@ -148,6 +148,7 @@ class Reference:
         self._tmp = tempfile.TemporaryDirectory(prefix="kuva-reference-")
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET enable_progress_bar = false")
         self.con.execute(f"SET temp_directory = {_lit(self._tmp.name)}")
         if memory_limit:
             self.con.execute(f"SET memory_limit = {_lit(memory_limit)}")
@@ -160,17 +161,21 @@ class Reference:
 
     # ------------------------------------------------------------------ reading
 
-    def _files_table(self, name: str, files: list[LandingFile], paths: list[str]) -> None:
-        """A table of the files read: the path DuckDB reports, the relative name, the period."""
+    def _files_table(
+        self, name: str, files: list[LandingFile], paths: list[str], order: dict[str, int] | None
+    ) -> None:
+        """The files read: the path DuckDB reports, the file's place in file order, its period."""
         self.con.execute(
             f"CREATE OR REPLACE TEMP TABLE {name} "
-            "(path VARCHAR, rel VARCHAR, p_start DATE, p_end DATE)"
+            "(path VARCHAR, idx INTEGER, p_start DATE, p_end DATE)"
         )
-        if files:
-            self.con.executemany(
-                f"INSERT INTO {name} VALUES (?, ?, ?, ?)",
-                [(p, f.rel, f.start, f.end) for p, f in zip(paths, files, strict=True)],
-            )
+        order = order or {f.rel: i for i, f in enumerate(files)}
+        if not files:
+            return
+        self.con.executemany(
+            f"INSERT INTO {name} VALUES (?, ?, ?, ?)",
+            [(p, order[f.rel], f.start, f.end) for p, f in zip(paths, files, strict=True)],
+        )
 
     def _readable(self, files: list[LandingFile], probe) -> list[str]:
         """Paths DuckDB can read as UTF-8: a file that is not UTF-8 is decoded as cp1252
@@ -194,9 +199,19 @@ class Reference:
                 out.append(str(target))
         return out
 
-    def _read_csv(self, table: str, files: list[LandingFile], fields: Sequence[str], delim: str):
-        """CSV files into `table` with `_file` (relative name), `_p_start`, `_p_end` and `_rn`,
-        a number that orders the rows of a file as they are written."""
+    def _read_csv(
+        self,
+        table: str,
+        files: list[LandingFile],
+        fields: Sequence[str],
+        delim: str,
+        select: str,
+        order: dict[str, int] | None = None,
+    ) -> None:
+        """CSV files into `table`, as `select` over the file's columns (all text) and `_fidx`
+        (the file's place in file order), `_p_start`, `_p_end` (its period) and `_rn` (orders
+        the rows of a file as written). Only what `select` keeps is stored."""
+
         def source(paths: list[str]) -> str:
             return (
                 f"read_csv({_list(paths)}, header = true, auto_detect = false, "
@@ -204,56 +219,64 @@ class Reference:
                 "escape = '\"', null_padding = true, filename = true)"
             )
 
-        if not files:
-            cols = ", ".join(f'NULL::VARCHAR AS "{f}"' for f in fields)
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {cols}, NULL::VARCHAR AS _file, "
-                "NULL::DATE AS _p_start, NULL::DATE AS _p_end, NULL::BIGINT AS _rn LIMIT 0"
+        if files:
+            paths = self._readable(
+                files, lambda ps: self.con.execute(f"SELECT count(*) FROM {source(ps)}").fetchall()
             )
-            return
-        paths = self._readable(
-            files, lambda ps: self.con.execute(f"SELECT count(*) FROM {source(ps)}").fetchall()
-        )
-        self._files_table(f"{table}_files", files, paths)
-        cols = ", ".join(f'c."{f}"' for f in fields)
-        # row_number() OVER () numbers the rows in scan order, which keeps file order.
+            self._files_table(f"{table}_files", files, paths, order)
+            # row_number() OVER () numbers the rows in scan order: files in list order, each
+            # file's rows as written.
+            rows = f"(SELECT *, row_number() OVER () AS _rn FROM {source(paths)})"
+        else:
+            self._files_table(f"{table}_files", [], [], order)
+            cols = ", ".join(f'NULL::VARCHAR AS "{f}"' for f in fields)
+            rows = f"(SELECT {cols}, NULL::VARCHAR AS filename, NULL::BIGINT AS _rn LIMIT 0)"
         self.con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE {table} AS
-            SELECT {cols}, f.rel AS _file, f.p_start AS _p_start, f.p_end AS _p_end, c._rn
-            FROM (SELECT *, row_number() OVER () AS _rn FROM {source(paths)}) c
-            JOIN {table}_files f ON f.path = c.filename
+            SELECT {select} FROM (
+                SELECT c.*, f.idx AS _fidx, f.p_start AS _p_start, f.p_end AS _p_end
+                FROM {rows} c JOIN {table}_files f ON f.path = c.filename
+            )
             """
         )
 
-    def _read_json(self, table: str, files: list[LandingFile], records: str) -> None:
-        """JSON files into `table`: one row per record (`j`), with `_file`, `_p_start`, `_p_end`
-        and `_rn`, the record's 1-based position in its file's record list."""
-        if not files:
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT NULL::JSON AS j, "
-                "NULL::VARCHAR AS _file, NULL::DATE AS _p_start, NULL::DATE AS _p_end, "
-                "NULL::BIGINT AS _rn LIMIT 0"
+    def _read_json(
+        self,
+        table: str,
+        files: list[LandingFile],
+        records: str,
+        select: str,
+        order: dict[str, int] | None = None,
+    ) -> None:
+        """JSON files into `table`, as `select` over each record `j` (at the path `records`) and
+        `_fidx`, `_p_start`, `_p_end` and `_rn` (the record's 1-based place in its file)."""
+        if files:
+            paths = self._readable(
+                files,
+                lambda ps: self.con.execute(
+                    f"SELECT count(*) FROM read_text({_list(ps)})"
+                ).fetchall(),
             )
-            return
-        paths = self._readable(
-            files,
-            lambda ps: self.con.execute(f"SELECT count(*) FROM read_text({_list(ps)})").fetchall(),
-        )
-        self._files_table(f"{table}_files", files, paths)
+            self._files_table(f"{table}_files", files, paths, order)
+            docs = f"read_text({_list(paths)})"
+        else:
+            self._files_table(f"{table}_files", [], [], order)
+            docs = "(SELECT NULL::VARCHAR AS filename, NULL::VARCHAR AS content LIMIT 0)"
         self.con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE {table} AS
             WITH docs AS (
-                SELECT filename, json_extract(content::JSON, '{records}') AS recs
-                FROM read_text({_list(paths)})
+                SELECT filename, json_extract(content::JSON, '{records}') AS recs FROM {docs}
             )
-            SELECT r.j, f.rel AS _file, f.p_start AS _p_start, f.p_end AS _p_end, r._rn
-            FROM (
-                SELECT filename, unnest(recs) AS j, unnest(range(1, len(recs) + 1)) AS _rn
-                FROM docs
-            ) r
-            JOIN {table}_files f ON f.path = r.filename
+            SELECT {select} FROM (
+                SELECT r.j, r._rn, f.idx AS _fidx, f.p_start AS _p_start, f.p_end AS _p_end
+                FROM (
+                    SELECT filename, unnest(recs) AS j, unnest(range(1, len(recs) + 1)) AS _rn
+                    FROM docs
+                ) r
+                JOIN {table}_files f ON f.path = r.filename
+            )
             """
         )
 
@@ -296,29 +319,25 @@ class Reference:
         misuse left out; the year is the Helsinki date of localTime (device wall clock)."""
         files_csv = landing_files(self.landing, "nps", ".csv")
         files_json = landing_files(self.landing, "nps", ".json")
-        self._read_csv("nps_csv", files_csv, NPS_FIELDS, ",")
-        self._read_json("nps_json", files_json, "$[*]")
-        json_cols = ", ".join(f"j->>'{f}' AS \"{f}\"" for f in NPS_FIELDS)
+        order = {rel: i for i, rel in enumerate(sorted(f.rel for f in files_csv + files_json))}
+        typed = """
+            nullif(trim({feedbackId}), '') AS feedback_id,
+            try_strptime(trim({localTime}), '%Y-%m-%dT%H:%M:%S')::DATE AS local_date,
+            nullif(trim({experiencePointId}), '') AS point,
+            nullif(trim({surveyId}), '') AS survey,
+            try_cast(trim({buttonIndex}) AS INTEGER) AS button,
+            CASE lower(trim({misuse})) WHEN 'true' THEN true WHEN 'false' THEN false END AS misuse,
+            _p_start, _p_end, _fidx, _rn
+        """
+        fields = ("feedbackId", "localTime", "experiencePointId", "surveyId", "buttonIndex",
+                  "misuse")
+        self._read_csv("nps_csv", files_csv, NPS_FIELDS, ",",
+                       typed.format(**{f: f'"{f}"' for f in fields}), order)
+        self._read_json("nps_json", files_json, "$[*]",
+                        typed.format(**{f: f"(j->>'{f}')" for f in fields}), order)
         self.con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE nps_typed AS
-            WITH rows AS (
-                SELECT {", ".join(f'"{f}"' for f in NPS_FIELDS)}, _file, _p_start, _p_end, _rn
-                FROM nps_csv
-                UNION ALL
-                SELECT {json_cols}, _file, _p_start, _p_end, _rn FROM nps_json
-            )
-            SELECT
-                nullif(trim("feedbackId"), '') AS feedback_id,
-                try_strptime(trim("localTime"), '%Y-%m-%dT%H:%M:%S') AS local_time,
-                nullif(trim("experiencePointId"), '') AS point,
-                nullif(trim("surveyId"), '') AS survey,
-                try_cast(trim("buttonIndex") AS INTEGER) AS button,
-                CASE lower(trim(misuse)) WHEN 'true' THEN true WHEN 'false' THEN false END
-                    AS misuse,
-                _file, _p_start, _p_end, _rn
-            FROM rows
-            """
+            "CREATE OR REPLACE TEMP VIEW nps_typed AS "
+            "SELECT * FROM nps_csv UNION ALL SELECT * FROM nps_json"
         )
         self.con.execute(
             """
@@ -329,20 +348,18 @@ class Reference:
             ),
             later_copies AS (
                 -- The first occurrence of an id in file order stays; later ones are duplicates.
-                SELECT _file, _rn FROM nps_typed
+                SELECT _fidx, _rn FROM nps_typed
                 WHERE feedback_id IN (SELECT feedback_id FROM dup_ids)
-                QUALIFY row_number() OVER (PARTITION BY feedback_id ORDER BY _file, _rn) > 1
+                QUALIFY row_number() OVER (PARTITION BY feedback_id ORDER BY _fidx, _rn) > 1
             ),
             clean AS (
-                SELECT t.local_time::DATE AS local_date, t.point, p.service_area, s.is_nps,
-                       t.button, t.misuse
+                SELECT t.local_date, t.point, p.service_area, s.is_nps, t.button, t.misuse
                 FROM nps_typed t
                 JOIN ref_points p ON p.experience_point_id = t.point
                 JOIN ref_surveys s ON s.survey_id = t.survey
-                ANTI JOIN later_copies l ON l._file = t._file AND l._rn = t._rn
+                ANTI JOIN later_copies l ON l._fidx = t._fidx AND l._rn = t._rn
                 WHERE t.feedback_id IS NOT NULL
-                  AND t.local_time IS NOT NULL
-                  AND t.local_time::DATE BETWEEN t._p_start AND t._p_end
+                  AND t.local_date BETWEEN t._p_start AND t._p_end
                   AND t.button IS NOT NULL
                   AND (CASE WHEN s.is_nps THEN t.button BETWEEN 0 AND 10
                             ELSE t.button BETWEEN 0 AND 3 END)
@@ -377,23 +394,28 @@ class Reference:
         """Snapshots -> listings visible in a year, each at its highest participants in the
         year's snapshots."""
         files = landing_files(self.landing, "hobihobi", ".csv")
-        self._read_csv("hobi_raw", files, HOBIHOBI_FIELDS, ";")
+        self._read_csv(
+            "hobi_raw", files, HOBIHOBI_FIELDS, ";",
+            """
+            _p_start AS snapshot_date,
+            trim(listing_id) AS raw_id,
+            try_cast(trim(listing_id) AS BIGINT) AS listing_id,
+            upper(trim(service_area)) AS service_area,
+            coalesce(try_strptime(trim(visible_from), '%d.%m.%Y'),
+                     try_strptime(trim(visible_from), '%Y-%m-%d'))::DATE AS visible_from,
+            coalesce(try_strptime(trim(visible_until), '%d.%m.%Y'),
+                     try_strptime(trim(visible_until), '%Y-%m-%d'))::DATE AS visible_until,
+            try_cast(trim(participants) AS INTEGER) AS participants,
+            _fidx, _rn
+            """,
+        )
         self.con.execute(
             """
             CREATE OR REPLACE TEMP TABLE hobi AS
             WITH typed AS (
-                SELECT
-                    _p_start AS snapshot_date,
-                    try_cast(trim(listing_id) AS BIGINT) AS listing_id,
-                    upper(trim(service_area)) AS service_area,
-                    coalesce(try_strptime(trim(visible_from), '%d.%m.%Y'),
-                             try_strptime(trim(visible_from), '%Y-%m-%d'))::DATE AS visible_from,
-                    coalesce(try_strptime(trim(visible_until), '%d.%m.%Y'),
-                             try_strptime(trim(visible_until), '%Y-%m-%d'))::DATE AS visible_until,
-                    try_cast(trim(participants) AS INTEGER) AS participants,
-                    -- a listing twice in one snapshot: the first row stays
-                    row_number() OVER (PARTITION BY _p_start, trim(listing_id) ORDER BY _file, _rn)
-                        AS nth
+                -- a listing twice in one snapshot: the first row stays
+                SELECT *, row_number() OVER (PARTITION BY snapshot_date, raw_id
+                                             ORDER BY _fidx, _rn) AS nth
                 FROM hobi_raw
             )
             SELECT snapshot_date, listing_id, service_area, visible_from, visible_until,
@@ -452,53 +474,60 @@ class Reference:
         in the Helsinki year of its begin); spaces for sale from the reference."""
         pages = landing_files(self.landing, "varaamo/reservations", ".json")
         stats = landing_files(self.landing, "varaamo/statistics", ".csv")
-        self._read_json("var_pages", pages, "$.results[*]")
-        self._read_csv("var_stats", stats, STATISTICS_FIELDS, ",")
+        order = {rel: i for i, rel in enumerate(sorted(f.rel for f in pages + stats))}
+        self._read_json(
+            "var_pages", pages, "$.results[*]",
+            """
+            'old_backend' AS origin,
+            nullif(trim(j->>'id'), '') AS rid,
+            nullif(trim(j->>'resource'), '') AS resource_id,
+            try_cast(trim(j->>'begin') AS TIMESTAMPTZ) AT TIME ZONE 'Europe/Helsinki' AS begin_time,
+            try_cast(trim(j->>'end') AS TIMESTAMPTZ) AT TIME ZONE 'Europe/Helsinki' AS end_time,
+            lower(trim(j->>'state')) AS state,
+            lower(trim(j->>'type')) AS rtype,
+            _p_start, _p_end, _fidx, _rn
+            """,
+            order,
+        )
+        self._read_csv(
+            "var_stats", stats, STATISTICS_FIELDS, ",",
+            """
+            'statistics' AS origin,
+            nullif(trim("Varaus ID"), '') AS rid,
+            nullif(trim("Resurssi ID"), '') AS resource_id,
+            try_strptime(trim("Alkaa"), '%d.%m.%Y %H:%M') AS begin_time,
+            try_strptime(trim("Päättyy"), '%d.%m.%Y %H:%M') AS end_time,
+            CASE lower(trim("Tila"))
+                WHEN 'vahvistettu' THEN 'confirmed' WHEN 'peruttu' THEN 'cancelled'
+                WHEN 'hylätty' THEN 'denied' WHEN 'käsiteltävänä' THEN 'requested'
+                WHEN 'luonnos' THEN 'created' WHEN 'odottaa maksua' THEN 'waiting_for_payment'
+            END AS state,
+            CASE lower(trim("Tyyppi")) WHEN 'varaus' THEN 'normal' WHEN 'esto' THEN 'blocked'
+            END AS rtype,
+            _p_start, _p_end, _fidx, _rn
+            """,
+            order,
+        )
         self.con.execute(
             r"""
             CREATE OR REPLACE TEMP TABLE var_res AS
             WITH typed AS (
-                SELECT 'old_backend' AS origin,
-                       nullif(trim(j->>'id'), '') AS rid,
-                       nullif(trim(j->>'resource'), '') AS resource_id,
-                       try_cast(trim(j->>'begin') AS TIMESTAMPTZ)
-                           AT TIME ZONE 'Europe/Helsinki' AS begin_time,
-                       try_cast(trim(j->>'end') AS TIMESTAMPTZ)
-                           AT TIME ZONE 'Europe/Helsinki' AS end_time,
-                       lower(trim(j->>'state')) AS state,
-                       lower(trim(j->>'type')) AS rtype,
-                       _file, _p_start, _p_end, _rn
-                FROM var_pages
-                UNION ALL
-                SELECT 'statistics',
-                       nullif(trim("Varaus ID"), ''),
-                       nullif(trim("Resurssi ID"), ''),
-                       try_strptime(trim("Alkaa"), '%d.%m.%Y %H:%M'),
-                       try_strptime(trim("Päättyy"), '%d.%m.%Y %H:%M'),
-                       CASE lower(trim("Tila"))
-                           WHEN 'vahvistettu' THEN 'confirmed' WHEN 'peruttu' THEN 'cancelled'
-                           WHEN 'hylätty' THEN 'denied' WHEN 'käsiteltävänä' THEN 'requested'
-                           WHEN 'luonnos' THEN 'created' WHEN 'odottaa maksua'
-                           THEN 'waiting_for_payment' END,
-                       CASE lower(trim("Tyyppi")) WHEN 'varaus' THEN 'normal'
-                           WHEN 'esto' THEN 'blocked' END,
-                       _file, _p_start, _p_end, _rn
-                FROM var_stats
+                SELECT * FROM var_pages UNION ALL SELECT * FROM var_stats
             ),
             dup_ids AS (
                 SELECT origin, rid FROM typed WHERE rid IS NOT NULL
                 GROUP BY ALL HAVING count(*) > 1
             ),
             later_copies AS (
-                SELECT _file, _rn FROM typed
+                SELECT _fidx, _rn FROM typed
                 WHERE (origin, rid) IN (SELECT (origin, rid) FROM dup_ids)
-                QUALIFY row_number() OVER (PARTITION BY origin, rid ORDER BY _file, _rn) > 1
+                QUALIFY row_number() OVER (PARTITION BY origin, rid ORDER BY _fidx, _rn) > 1
             )
             SELECT r.service_area, t.begin_time::DATE AS begin_date,
                    t.rtype = 'normal' AND t.state = 'confirmed' AS is_booking
             FROM typed t
             JOIN ref_resources r ON r.resource_id = t.resource_id
-            ANTI JOIN later_copies l ON l._file = t._file AND l._rn = t._rn
+            ANTI JOIN later_copies l ON l._fidx = t._fidx AND l._rn = t._rn
             WHERE t.rid IS NOT NULL
               AND t.begin_time IS NOT NULL
               AND t.begin_time::DATE BETWEEN t._p_start AND t._p_end
@@ -528,7 +557,7 @@ class Reference:
     def events(self) -> None:
         """Linked Events pages -> productions per class and Helsinki year."""
         files = landing_files(self.landing, "events", ".json")
-        self._read_json("ev_raw", files, "$.data[*]")
+        self._read_json("ev_raw", files, "$.data[*]", "j, _p_start, _p_end, _fidx, _rn")
         self.con.execute(
             r"""
             CREATE OR REPLACE TEMP TABLE ev AS
@@ -559,7 +588,7 @@ class Reference:
                          WHEN 'false' THEN false END AS deleted,
                     nullif(trim(j->>'replaced_by'), '') AS replaced_by,
                     try_cast(trim(j->>'last_modified_time') AS TIMESTAMPTZ) AS modified,
-                    _file, _p_start, _p_end, _rn
+                    _p_start, _p_end, _fidx, _rn
                 FROM ev_raw
             ),
             valid AS (
@@ -583,13 +612,13 @@ class Reference:
                 -- in file order, among every copy, valid or not.
                 SELECT * FROM typed WHERE event_id IS NOT NULL
                 QUALIFY row_number() OVER (
-                    PARTITION BY event_id ORDER BY modified DESC NULLS LAST, _file, _rn) = 1
+                    PARTITION BY event_id ORDER BY modified DESC NULLS LAST, _fidx, _rn) = 1
             )
             SELECT v.event_id, v.publisher, v.start_local::DATE AS start_date, v.status,
                    nullif(v.super_event_id, '') AS super_event_id, v.super_event_type,
                    v.keywords, coalesce(v.deleted, false) AS deleted, v.replaced_by
             FROM valid v
-            JOIN ranked k ON k._file = v._file AND k._rn = v._rn
+            JOIN ranked k ON k._fidx = v._fidx AND k._rn = v._rn
             """
         )
         self._classify()
