@@ -20,7 +20,7 @@ it keeps working when the pipeline's internals change:
    key ends in `_checks`);
 5. a nightly run on a 1-year and a 3-year warehouse: a no-op run (nothing new
    landed) and an increment (a generated next day of files, then the run for
-   that day);
+   that day), `--nightly-reps` days each;
 6. the bundled sample's whole `kuva refresh` and the time to its first step.
 
 It prints one table (measure, pipeline, reference, ratio, target, PASS/FAIL)
@@ -260,6 +260,8 @@ def sample_landing(scale: str, seed: int) -> Path:
                 return target
         except ValueError:
             pass
+    if target.exists():
+        shutil.rmtree(target)  # an interrupted generation or another seed: start afresh
     print(f"sample: generating scale {scale}, seed {seed} into {target.relative_to(PROJECT_ROOT)}")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH")) if p)
