@@ -406,6 +406,9 @@ def run(args: argparse.Namespace) -> int:
         "-", "-", f"<= {100 * TARGET_CHECKS_SHARE:.0f} %",
         _pass(None if share is None else share <= TARGET_CHECKS_SHARE),
     ))
+    first_steps = median([m.extra.get("first_step_after_s") for m in ok_b])
+    rows.append(Row("backfill, first step after the command's start", _s(first_steps),
+                    "-", "-", "-", "-"))
     rows.append(Row(
         "yearly values equal to the reference",
         "-" if mismatches is None else f"{n_values - len(mismatches)}/{n_values} equal",
