@@ -140,16 +140,17 @@ def _prepare(out_dir: Path) -> None:
 
 
 def default_out_dir(scale: str = "small") -> Path:
-    """$KUVA_LANDING_DIR, else data/landing; city scale goes to the git-ignored data/landing_city."""
+    """$KUVA_LANDING_DIR, else data/landing; medium and city scales go to the git-ignored
+    data/landing_medium and data/landing_city."""
     raw = os.environ.get("KUVA_LANDING_DIR") or (
-        "data/landing_city" if scale == "city" else "data/landing"
+        f"data/landing_{scale}" if scale in ("medium", "city") else "data/landing"
     )
     p = Path(raw)
     return p if p.is_absolute() else PROJECT_ROOT / p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`kuva sample --seed N --scale tiny|small|city --out DIR`."""
+    """`kuva sample --seed N --scale tiny|small|medium|city --out DIR`."""
     parser = argparse.ArgumentParser(
         prog="kuva sample",
         description="Generate the deterministic sample landing zone (and optionally the reference data).",
@@ -162,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--out",
         type=Path,
         default=None,
-        help="landing directory (default $KUVA_LANDING_DIR, else data/landing; data/landing_city for city)",
+        help="landing directory (default $KUVA_LANDING_DIR, else data/landing; data/landing_<scale> for medium and city)",
     )
     parser.add_argument(
         "--reference-dir",

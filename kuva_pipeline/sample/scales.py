@@ -1,4 +1,5 @@
-"""Sample sizes: `tiny` for tests, `small` for the committed sample, `city` for load tests.
+"""Sample sizes: `tiny` for tests, `small` for the committed sample, `medium` for the
+benchmark, `city` for load tests.
 
 Every scale tells the same story (the same reference data, the same calibrated
 baselines: 357 Hobihobi listings, 27/28/19 large and district events, an NPS
@@ -47,6 +48,21 @@ SCALES: dict[str, Scale] = {
         events_page_size=50,
         varaamo_per_resource_month=1.4,
         varaamo_page_size=50,
+    ),
+    # One year of city volume, spread over the three years every scale covers
+    # (2019 holds the baselines, 2020 the TP2020 unit cost, 2021 the targets, so
+    # no shorter span scores every meter): a third of city's NPS presses,
+    # reservations and background events, with city's daily Hobihobi snapshots
+    # and page sizes, so the file shapes are city's and a run takes minutes.
+    "medium": Scale(
+        name="medium",
+        nps_presses_per_device_day=440.0 / 3,
+        nps_misuse_bursts_per_month=2,
+        hobihobi_snapshots="daily",
+        events_background_per_month=1450 / 3,
+        events_page_size=100,
+        varaamo_per_resource_month=495.0 / 3,
+        varaamo_page_size=500,
     ),
     "city": Scale(
         name="city",
