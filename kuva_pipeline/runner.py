@@ -113,10 +113,11 @@ def progress_logger_def(callback) -> dg.LoggerDefinition:
 
 
 def everything() -> dg.AssetSelection:
-    """Every asset a refresh runs: all of them, less the API fetches that KUVA_FETCH leaves off.
+    """Every asset a `kuva refresh` runs: all of them, less the fetches KUVA_FETCH leaves off.
 
     A fetch asset that is off would do nothing, yet as a partitioned asset it
-    would still cost a planned and a recorded materialization per month.
+    would still cost a planned and a recorded materialization per month of a
+    backfill (the nightly jobs, one month at a time, keep them).
     """
     from kuva_pipeline.fetch.config import FETCHABLE, parse_enabled
 

@@ -132,18 +132,21 @@ def test_a_reader_is_never_broken_and_never_sees_two_refreshes(tmp_path):
     defs = build_definitions(resources=resources)
     assets = list(defs.assets)
 
-    def refresh() -> str:
+    def refresh(selection=None) -> str:
         result = dg.materialize(
             assets,
             resources=with_dbt(resources),
             tags=partition_range_tags(date(2021, 3, 1), date(2021, 3, 31)),
             run_config=_publish_config(snapshot),
             instance=dg.DagsterInstance.ephemeral(),
+            selection=selection,
         )
         assert result.success
         return result.run_id
 
-    first = refresh()  # the file exists before the reader starts
+    first = refresh()  # the whole refresh: the file exists before the reader starts
+    # Then publications, each its own run, swapped in while the reader reads.
+    publish = [dg.AssetKey(["bi", "publication"])]
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(snapshot), "12"], stdout=subprocess.PIPE, text=True
     )
@@ -151,7 +154,7 @@ def test_a_reader_is_never_broken_and_never_sees_two_refreshes(tmp_path):
     runs = {first}
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and len(runs) < 4:
-        runs.add(refresh())
+        runs.add(refresh(publish))
     out, _ = reader.communicate(timeout=60)
     report = json.loads(out)
     assert report["errors"] == []

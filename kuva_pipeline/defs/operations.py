@@ -70,11 +70,9 @@ def refresh_job(
     pool, so steps run one at a time anyway; one process loads the code once
     instead of once per step, and a retry waits in that process.
     """
-    from kuva_pipeline.runner import everything
-
     return dg.define_asset_job(
         name,
-        selection=everything(),
+        selection=dg.AssetSelection.all(),
         description=description,
         op_retry_policy=retry_policy,
         executor_def=dg.in_process_executor,
