@@ -62,12 +62,14 @@ REFERENCE_TABLES: tuple[ReferenceTable, ...] = (
     ReferenceTable(
         "ref_nps_surveys",
         "nps_surveys.csv",
-        "Surveys shown on the devices and which are NPS.",
-        {"survey_id": "VARCHAR", "name": "VARCHAR", "is_nps": "VARCHAR"},
+        "Surveys shown on the devices, which are NPS, and each survey's number of buttons (its scale).",
+        {"survey_id": "VARCHAR", "name": "VARCHAR", "is_nps": "VARCHAR", "buttons": "INTEGER"},
         key="survey_id",
         source_folder="nps",
         rules=(
             ("lower(is_nps) NOT IN ('true', 'false') OR is_nps IS NULL", "is_nps is not true or false"),
+            ("buttons IS NULL OR buttons NOT IN (4, 5, 11)", "buttons is not 4 or 5 (smileys) or 11 (NPS 0-10)"),
+            ("lower(is_nps) = 'true' AND buttons <> 11", "an NPS survey (is_nps true) has 11 buttons, 0-10"),
         ),
     ),
     ReferenceTable(

@@ -747,8 +747,8 @@ def reference_files() -> dict[str, bytes]:
         ],
     )
     surveys = _csv(
-        ["survey_id", "name", "is_nps"],
-        [[s.id, s.name, "true" if s.is_nps else "false"] for s in SURVEYS],
+        ["survey_id", "name", "is_nps", "buttons"],
+        [[s.id, s.name, "true" if s.is_nps else "false", 11 if s.is_nps else 4] for s in SURVEYS],
     )
     resources = _csv(
         ["resource_id", "name", "unit", "type", "service_area", "for_sale", "for_sale_from"],
