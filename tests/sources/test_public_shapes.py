@@ -378,3 +378,23 @@ def test_a_checkin_dated_after_today_is_rejected(w):
         "checkins/checkins_2020_owner.csv#2": "date: 1.1.2099 is after today (a check-in reports on a day "
                                               "that has come)",
     }
+
+
+def test_each_survey_declares_its_scale(tmp_path):
+    from kuva_pipeline.defs.reference import REFERENCE_TABLES, load_reference_csv
+    from kuva_pipeline.sources.landing import LandingFileError
+
+    surveys = next(r for r in REFERENCE_TABLES if r.name == "ref_nps_surveys")
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA staging")
+    path = tmp_path / "nps_surveys.csv"
+    path.write_text("survey_id,name,is_nps,buttons\n1,NPS,true,11\n2,Five smileys,false,5\n", encoding="utf-8")
+    load_reference_csv(con, surveys, path)
+    assert con.execute("SELECT survey_id, buttons FROM staging.ref_nps_surveys").fetchall() == [("1", 11), ("2", 5)]
+    # An NPS survey is 0-10; a smiley survey has 4 or 5 buttons; an old file without the column names it.
+    path.write_text("survey_id,name,is_nps,buttons\n1,NPS,true,5\n2,Seven,false,7\n", encoding="utf-8")
+    with pytest.raises(LandingFileError, match=r"line 3: buttons is not 4 or 5 .*line 2: an NPS survey .* has 11 buttons"):
+        load_reference_csv(con, surveys, path)
+    path.write_text("survey_id,name,is_nps\n1,NPS,true\n", encoding="utf-8")
+    with pytest.raises(LandingFileError, match="line 1: field buttons: missing from the header"):
+        load_reference_csv(con, surveys, path)
