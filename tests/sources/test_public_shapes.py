@@ -135,6 +135,12 @@ HOBIHOBI = (
     "1;Sirkuskoulu;Seura ry;sirkus;KULP;1.1.2021;31.12.2021;12\n"
     "2;Kuoro;Seura ry;musiikki;KULP;1.1.2021;31.12.2021;12.5\n"
     "3;Tanssi\x00;Seura ry;tanssi;KULP;1.1.2021;31.12.2021;5\n"
+    "4;Bändikoulu;Seura ry;musiikki;KULP;1.3.2021;30.4.2021;8\n"
+)
+HOBIHOBI_APRIL = (  # listing 4 moves from KULP to NUP between the snapshots
+    "listing_id;title;organiser;category;service_area;visible_from;visible_until;participants\n"
+    "1;Sirkuskoulu;Seura ry;sirkus;KULP;1.1.2021;31.12.2021;12\n"
+    "4;Bändikoulu;Seura ry;musiikki;NUP;1.3.2021;30.4.2021;10\n"
 )
 
 CHECKINS = (
@@ -158,6 +164,7 @@ def build_landing(base: Path) -> tuple[Path, Path]:
         "finance/finance_2099.csv": "vuosi;palvelualue;kustannukset_eur;suoritteet;talousarvio_eur;suoritteen_laji\r\n"
                                     "2099;KIR;1,00;1;1,00;lainaukset\r\n",
         "hobihobi/2021/hobihobi_2021-03-01.csv": HOBIHOBI,
+        "hobihobi/2021/hobihobi_2021-04-01.csv": HOBIHOBI_APRIL,
         "checkins/checkins_2020_owner.csv": CHECKINS,
     }
     for name, text in files.items():
@@ -365,7 +372,8 @@ def test_finance_values_read_or_rejected_with_the_field(w):
 
 
 def test_hobihobi_counts_are_integers_and_text_is_clean(w):
-    assert w("SELECT listing_id, participants FROM staging.hobihobi_listings") == [(1, 12)]
+    assert w("SELECT listing_id, participants FROM staging.hobihobi_listings WHERE snapshot_date = DATE '2021-03-01' "
+             "ORDER BY 1") == [(1, 12), (4, 8)]
     assert _reasons(w, "hobihobi_listings") == {
         "hobihobi/2021/hobihobi_2021-03-01.csv#2": "participants: not a count: 12.5",  # not rounded to 13
         "hobihobi/2021/hobihobi_2021-03-01.csv#3": "title: control character U+0000 in the value",
@@ -398,3 +406,26 @@ def test_each_survey_declares_its_scale(tmp_path):
     path.write_text("survey_id,name,is_nps\n1,NPS,true\n", encoding="utf-8")
     with pytest.raises(LandingFileError, match="line 1: field buttons: missing from the header"):
         load_reference_csv(con, surveys, path)
+
+
+def test_hobihobi_periods_use_only_their_own_snapshots(w):
+    def figures(grain, start):
+        return {(m, a): v for m, a, v in w(
+            "SELECT measure, service_area, value FROM meters.hobihobi_measures WHERE grain = ? AND period_start = ? "
+            "AND value > 0", grain, start)}
+
+    # March: the 1.3. snapshot has 1 and 4 in KULP (4 is in NUP only from the April snapshot).
+    assert figures("month", date(2021, 3, 1)) == {
+        ("listings", "KULP"): 2, ("listings", "KUVA"): 2, ("participants", "KULP"): 20, ("participants", "KUVA"): 20,
+    }
+    # April: 1 in KULP (12), 4 in NUP (10).
+    assert figures("month", date(2021, 4, 1)) == {
+        ("listings", "KULP"): 1, ("listings", "NUP"): 1, ("listings", "KUVA"): 2,
+        ("participants", "KULP"): 12, ("participants", "NUP"): 10, ("participants", "KUVA"): 22,
+    }
+    # The year: 4 in its latest 2021 area NUP at its highest, 10; the areas add up to KUVA.
+    year = figures("year", date(2021, 1, 1))
+    assert year == {
+        ("listings", "KULP"): 1, ("listings", "NUP"): 1, ("listings", "KUVA"): 2,
+        ("participants", "KULP"): 12, ("participants", "NUP"): 10, ("participants", "KUVA"): 22,
+    }

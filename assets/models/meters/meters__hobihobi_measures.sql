@@ -17,12 +17,16 @@ periods AS (
     WHERE EXISTS (SELECT 1 FROM days WHERE d BETWEEN make_date(a."year", 1, 1) AND a.as_of)
 ),
 visible AS (
-    -- A listing counts in a period when any snapshot row's visibility overlaps it.
+    -- A listing counts in a period when a snapshot taken in the period shows it visible in the
+    -- period. Only the period's own snapshots: the next year's first snapshot neither adds a
+    -- listing nor moves one to another service area. Its area is the one in its latest snapshot
+    -- of the period, so every listing has one area and the areas add up to KUVA.
     SELECT p.grain, p.period_start, p.period_end, s.listing_id,
            arg_max(s.service_area, s.snapshot_date) AS service_area,
            count(*) AS n_rows
     FROM periods p
-    JOIN snap s ON s.visible_from <= p.period_end AND s.visible_until >= p.period_start
+    JOIN snap s ON s.snapshot_date BETWEEN p.period_start AND p.period_end
+               AND s.visible_from <= p.period_end AND s.visible_until >= p.period_start
     GROUP BY ALL
 ),
 peak AS (
