@@ -668,6 +668,9 @@ classes:
     meter: district_events
     name_fi: Asukaslähtöinen kaupunginosatapahtuma
     name_en: Resident-driven district event
+    # An umbrella (a district festival) whose parts carry the district keyword is one
+    # district event, even without the keyword itself; its parts never count on their own.
+    umbrella_from_parts: true
     include_ids:
 {_ids("district_include")}
     exclude_ids: []

@@ -28,6 +28,9 @@ raw = staging + quarantine is asserted directly.
     4 naive     start 2021-03-10T10:00:00 (no zone)                       quarantine: no time zone
     5 dateonly  start 2021-03-12 (a day without a time), suurtapahtuma    counts: culture, March
     6 gone      scheduled, suurtapahtuma, modified 1.3.                   duplicate of the deleted record
+    7 block     umbrella of residents' block party, no keyword            counts: district (its part has it)
+    8 block_a   its part, kuva:kaupunginosatapahtuma                      never on its own
+    9 cityblock district keyword, published by the cultural services     counts: district (keyword decides)
   events/2021/events_2021-04_p001.json (events running in April)
     1 multi     moved to 31.3. 15:00Z-2.4., modified 25.3., + suurtapahtuma  counts: culture, March
     2 ser       same copy, same modified time                            duplicate (ties: file order)
@@ -99,7 +102,7 @@ def _page(month: str, records: list[dict]) -> dict:
     return {"meta": {"count": len(records), "next": None, "previous": None}, "data": records}
 
 
-BIG, SPORT = "kuva:suurtapahtuma", "yso:p916"
+BIG, SPORT, DISTRICT = "kuva:suurtapahtuma", "yso:p916", "kuva:kaupunginosatapahtuma"
 EVENTS_MARCH = [
     _event("multi", "2021-03-30T15:00:00Z", "2021-04-02T18:00:00Z", "2021-03-01T09:00:00.000000Z", ["yso:p1808"]),
     _event("ser", "2021-03-20T10:00:00Z", "2021-04-10T12:00:00Z", "2021-03-02T09:00:00.000000Z", [BIG, SPORT],
@@ -109,6 +112,12 @@ EVENTS_MARCH = [
     _event("naive", "2021-03-10T10:00:00", "2021-03-10T12:00:00", "2021-03-02T09:00:00.000000Z", [BIG]),
     _event("dateonly", "2021-03-12", "2021-03-12", "2021-03-02T09:00:00.000000Z", [BIG]),
     _event("gone", "2021-03-15T10:00:00Z", "2021-03-15T12:00:00Z", "2021-03-01T09:00:00.000000Z", [BIG]),
+    _event("block", "2021-03-27T10:00:00Z", "2021-03-27T18:00:00Z", "2021-03-02T09:00:00.000000Z", [],
+           publisher="ext:kaupunginosayhdistykset", super_event_type="umbrella", sub_events=["block_a"]),
+    _event("block_a", "2021-03-27T10:00:00Z", "2021-03-27T12:00:00Z", "2021-03-02T09:00:00.000000Z", [DISTRICT],
+           publisher="ext:kaupunginosayhdistykset", super_event="block"),
+    _event("cityblock", "2021-03-28T10:00:00Z", "2021-03-28T18:00:00Z", "2021-03-02T09:00:00.000000Z", [DISTRICT],
+           publisher="ahjo:u48040010"),
 ]
 EVENTS_APRIL = [
     _event("multi", "2021-03-31T15:00:00Z", "2021-04-02T18:00:00Z", "2021-03-25T09:00:00.000000Z",
@@ -155,6 +164,10 @@ def build_landing(base: Path) -> tuple[Path, Path]:
     shutil.copytree(FIXTURES / "reference", reference)
     with (reference / "nps_surveys.csv").open("a", encoding="utf-8") as fh:
         fh.write("9003,How was it (five smileys),false,5\n")
+    rules = reference / "event_classification.yaml"
+    text = rules.read_text(encoding="utf-8")
+    rules.write_text(text.replace("    meter: district_events\n",
+                                  "    meter: district_events\n    umbrella_from_parts: true\n"), encoding="utf-8")
     files = {
         "nps/2021/nps_2021-03.csv": NPS_CSV,
         "nps/2021/nps_2021-04.json": json.dumps(NPS_JSON, indent=1),
@@ -322,21 +335,35 @@ def test_multi_month_events_count_once_in_their_own_month(w):
         "multi": "large_culture_events 2021-03",
         "ser": "large_sports_events 2021-03",
         "dateonly": "large_culture_events 2021-03",
+        "block": "district_events 2021-03",
+        "cityblock": "district_events 2021-03",
     }
     fate = dict(w("SELECT replace(event_id, 'helsinki:', ''), not_counted_reason FROM staging.event_classification "
                   "WHERE NOT counts"))
-    assert fate == {"ser_a": "sub-event of helsinki:ser (counts through it)", "gone": "deleted"}
+    assert fate == {
+        "ser_a": "sub-event of helsinki:ser (counts through it)",
+        "block_a": "sub-event of helsinki:block (counts through it)",
+        "gone": "deleted",
+    }
     assert w("SELECT measure, value FROM meters.events_measures WHERE grain = 'year' AND service_area = 'KUVA' "
              "AND period_start = DATE '2021-01-01' ORDER BY 1") == [
-        ("district_events", 0.0), ("large_culture_events", 2.0), ("large_sports_events", 1.0)
+        ("district_events", 2.0), ("large_culture_events", 2.0), ("large_sports_events", 1.0)
     ]
+
+
+def test_district_events_umbrella_and_publisher_rules(w):
+    cls = dict(w("SELECT replace(event_id, 'helsinki:', ''), event_class || ' ' || matched_by "
+                 "FROM staging.event_classification WHERE event_id IN ('helsinki:block', 'helsinki:cityblock')"))
+    # block: an umbrella without the keyword, its part block_a has it -> one district event, by rule.
+    # cityblock: the keyword decides, not the publisher (the cultural centres enter residents' events).
+    assert cls == {"block": "district_event rule", "cityblock": "district_event rule"}
 
 
 def test_every_copy_is_staged_or_quarantined_with_a_reason(w):
     raw = w("SELECT count(*) FROM raw.linked_events")[0][0]
     staged = w("SELECT count(*) FROM staging.linked_events")[0][0]
     reasons = _reasons(w, "linked_events")
-    assert (raw, staged, len(reasons)) == (10, 5, 5)  # raw = staging + quarantine
+    assert (raw, staged, len(reasons)) == (13, 8, 5)  # raw = staging + quarantine
     march, april = "events/2021/events_2021-03_p001.json", "events/2021/events_2021-04_p001.json"
     assert reasons == {
         f"{march}#1": f"duplicate: id helsinki:multi is kept from {april}:1",
