@@ -150,6 +150,7 @@ HOBIHOBI_APRIL = (  # listing 4 moves from KULP to NUP between the snapshots
     "listing_id;title;organiser;category;service_area;visible_from;visible_until;participants\n"
     "1;Sirkuskoulu;Seura ry;sirkus;KULP;1.1.2021;31.12.2021;12\n"
     "4;Bändikoulu;Seura ry;musiikki;NUP;1.3.2021;30.4.2021;10\n"
+    "5;Kuvataidekoulu;Seura ry;kuvataide;KIR;15.3.2021;30.4.2021;3\n"  # entered after the March snapshot
 )
 
 CHECKINS = (
@@ -441,18 +442,19 @@ def test_hobihobi_periods_use_only_their_own_snapshots(w):
             "SELECT measure, service_area, value FROM meters.hobihobi_measures WHERE grain = ? AND period_start = ? "
             "AND value > 0", grain, start)}
 
-    # March: the 1.3. snapshot has 1 and 4 in KULP (4 is in NUP only from the April snapshot).
+    # March: the 1.3. snapshot has 1 and 4 in KULP (4 is in NUP only from the April snapshot);
+    # 5, visible from 15.3., shows only in the April snapshot: it counts, in its first area after
+    # March (KIR), with no participants from a March snapshot.
     assert figures("month", date(2021, 3, 1)) == {
-        ("listings", "KULP"): 2, ("listings", "KUVA"): 2, ("participants", "KULP"): 20, ("participants", "KUVA"): 20,
+        ("listings", "KULP"): 2, ("listings", "KIR"): 1, ("listings", "KUVA"): 3,
+        ("participants", "KULP"): 20, ("participants", "KUVA"): 20,
     }
-    # April: 1 in KULP (12), 4 in NUP (10).
-    assert figures("month", date(2021, 4, 1)) == {
-        ("listings", "KULP"): 1, ("listings", "NUP"): 1, ("listings", "KUVA"): 2,
-        ("participants", "KULP"): 12, ("participants", "NUP"): 10, ("participants", "KUVA"): 22,
+    # April: 1 in KULP (12), 4 in NUP (10), 5 in KIR (3).
+    april = {
+        ("listings", "KULP"): 1, ("listings", "NUP"): 1, ("listings", "KIR"): 1, ("listings", "KUVA"): 3,
+        ("participants", "KULP"): 12, ("participants", "NUP"): 10, ("participants", "KIR"): 3,
+        ("participants", "KUVA"): 25,
     }
+    assert figures("month", date(2021, 4, 1)) == april
     # The year: 4 in its latest 2021 area NUP at its highest, 10; the areas add up to KUVA.
-    year = figures("year", date(2021, 1, 1))
-    assert year == {
-        ("listings", "KULP"): 1, ("listings", "NUP"): 1, ("listings", "KUVA"): 2,
-        ("participants", "KULP"): 12, ("participants", "NUP"): 10, ("participants", "KUVA"): 22,
-    }
+    assert figures("year", date(2021, 1, 1)) == april
