@@ -31,7 +31,7 @@ NPS_FEEDBACK = RawSource(
     day_expr="fi_timestamp(localTime)::DATE",
     field_descriptions={
         "feedbackId": "Export's id of the press (text: an integer or a UUID); unique per press.",
-        "localTime": "Press time on the device, Helsinki wall-clock.",
+        "localTime": "Press time on the device, Helsinki wall-clock: as written, or ISO 8601 with its offset and fractions.",
         "experiencePointId": "Device (experience point) id; see reference nps_experience_points.",
         "surveyId": "Survey shown on the device; reference nps_surveys says which are NPS.",
         "buttonIndex": "Button pressed: 0-10 on NPS surveys, 0-3 or 0-4 on smiley surveys (reference nps_surveys.buttons).",
