@@ -458,3 +458,51 @@ def test_hobihobi_periods_use_only_their_own_snapshots(w):
     assert figures("month", date(2021, 4, 1)) == april
     # The year: 4 in its latest 2021 area NUP at its highest, 10; the areas add up to KUVA.
     assert figures("year", date(2021, 1, 1)) == april
+
+
+def test_months_run_one_at_a_time_count_each_event_once(tmp_path):
+    """March staged before April's pages arrive, then April alone, then March again: the event
+    counts once at every step, and the rerun settles the duplicates into quarantine."""
+    landing, reference = build_landing(tmp_path)
+    warehouse = tmp_path / "kuva.duckdb"
+    res = resources(landing, warehouse, reference)
+    from kuva_pipeline.definitions import build_definitions
+
+    def run_month(first: date, last: date):
+        result = dg.materialize(
+            list(build_definitions(resources=res).assets),
+            resources=with_dbt(res),
+            tags=partition_range_tags(first, last),
+            selection=with_siblings("+key:meters/events_measures").without_checks(),
+            instance=dg.DagsterInstance.ephemeral(),
+        )
+        assert result.success
+
+    def counted():
+        return dict(rows(warehouse, "SELECT replace(event_id, 'helsinki:', ''), strftime(start_date, '%Y-%m') "
+                                    "FROM staging.event_classification WHERE counts AND measure IS NOT NULL"))
+
+    expected = {"multi": "2021-03", "ser": "2021-03", "dateonly": "2021-03", "block": "2021-03",
+                "cityblock": "2021-03"}
+    april_pages = landing / "events" / "2021" / "events_2021-04_p001.json"
+    held = april_pages.read_bytes()
+    april_pages.unlink()
+    run_month(date(2021, 3, 1), date(2021, 3, 31))
+    # Only March is known: multi counts through its March copy (no class keyword yet), gone is
+    # still scheduled; both are in March.
+    assert counted() == {"ser": "2021-03", "dateonly": "2021-03", "gone": "2021-03", "block": "2021-03",
+                         "cityblock": "2021-03"}
+    april_pages.write_bytes(held)
+    run_month(date(2021, 4, 1), date(2021, 4, 30))
+    # April's later copies win although March's staged copies are not rerun yet.
+    assert counted() == expected
+    assert rows(warehouse, "SELECT not_counted_reason FROM staging.event_classification "
+                           "WHERE event_id = 'helsinki:multi' AND NOT counts") == [
+        ("superseded by the copy in events/2021/events_2021-04_p001.json",)
+    ]
+    run_month(date(2021, 3, 1), date(2021, 3, 31))
+    assert counted() == expected
+    # Settled: each id staged once; raw = staging + quarantine.
+    assert rows(warehouse, "SELECT count(*), count(DISTINCT event_id) FROM staging.linked_events") == [(8, 8)]
+    assert rows(warehouse, "SELECT (SELECT count(*) FROM raw.linked_events), "
+                           "(SELECT count(*) FROM quarantine.linked_events)") == [(13, 5)]
