@@ -153,6 +153,19 @@ HOBIHOBI_APRIL = (  # listing 4 moves from KULP to NUP between the snapshots
     "5;Kuvataidekoulu;Seura ry;kuvataide;KIR;15.3.2021;30.4.2021;3\n"  # entered after the March snapshot
 )
 
+def _reservation(rid: int, begin: str, end: str) -> dict:
+    return {"id": rid, "url": f"https://api.hel.fi/respa/v1/reservation/{rid}/", "resource": "res_room",
+            "begin": begin, "end": end, "state": "confirmed", "type": "normal", "reserver_name": "Maija Esimerkki",
+            "reserver_email_address": "maija@example.com", "reserver_phone_number": "040 1234567",
+            "event_description": "Kuoroharjoitus", "created_at": "2021-02-20T12:00:00.000000+02:00"}
+
+
+VARAAMO = {"count": 3, "next": None, "previous": None, "results": [
+    _reservation(9001, "2021-03-05T10:00:00.000000+02:00", "2021-03-05T12:00:00.000000+02:00"),
+    _reservation(9002, "2021-03-05T08:00:00Z", "2021-03-05T09:00:00Z"),  # UTC: 10-11 in Helsinki
+    _reservation(9003, "2021-03-06T10:00:00", "2021-03-06T12:00:00"),  # no zone: the contract says an offset
+]}
+
 CHECKINS = (
     "meter;date;status;progress_pct;forecast;value;comment;author\n"
     "budget_followup_2020.family_events_held;15.10.2020;TEKEILLÄ;85;toteutuu;7;7/8 pidetty;Ville Esimerkki\n"
@@ -180,6 +193,7 @@ def build_landing(base: Path) -> tuple[Path, Path]:
         "hobihobi/2021/hobihobi_2021-03-01.csv": HOBIHOBI,
         "hobihobi/2021/hobihobi_2021-04-01.csv": HOBIHOBI_APRIL,
         "checkins/checkins_2020_owner.csv": CHECKINS,
+        "varaamo/reservations/2021/varaamo_reservations_2021-03_p001.json": json.dumps(VARAAMO),
     }
     for name, text in files.items():
         path = landing / name
@@ -506,3 +520,14 @@ def test_months_run_one_at_a_time_count_each_event_once(tmp_path):
     assert rows(warehouse, "SELECT count(*), count(DISTINCT event_id) FROM staging.linked_events") == [(8, 8)]
     assert rows(warehouse, "SELECT (SELECT count(*) FROM raw.linked_events), "
                            "(SELECT count(*) FROM quarantine.linked_events)") == [(13, 5)]
+
+
+def test_varaamo_times_with_offset_or_z_read_and_without_a_zone_rejected(w):
+    assert w("SELECT reservation_id, begin_time::VARCHAR FROM staging.varaamo_reservations ORDER BY 1") == [
+        ("9001", "2021-03-05 10:00:00"),  # +02:00 is Helsinki's winter offset: as written
+        ("9002", "2021-03-05 10:00:00"),  # 08:00Z is 10:00 in Helsinki
+    ]
+    assert _reasons(w, "varaamo_reservations") == {
+        "varaamo/reservations/2021/varaamo_reservations_2021-03_p001.json#3":
+            "begin: 2021-03-06T10:00:00 has no time zone (the contract says an offset, +02:00 or +03:00)",
+    }
