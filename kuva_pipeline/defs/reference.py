@@ -18,7 +18,7 @@ from kuva_pipeline.metadata import table_metadata
 from kuva_pipeline.resources import OWNER, WRITER_POOL, LandingResource, WarehouseResource
 from kuva_pipeline.sources.events import ClassificationError, empty_event_rules, load_event_rules
 from kuva_pipeline.sources.landing import LandingFileError, as_utf8
-from kuva_pipeline.sources.raw import csv_error
+from kuva_pipeline.sources.raw import csv_error, csv_header
 
 AREAS = "('KIR', 'KULP', 'LIIKU', 'NUP')"
 
@@ -62,12 +62,14 @@ REFERENCE_TABLES: tuple[ReferenceTable, ...] = (
     ReferenceTable(
         "ref_nps_surveys",
         "nps_surveys.csv",
-        "Surveys shown on the devices and which are NPS.",
-        {"survey_id": "VARCHAR", "name": "VARCHAR", "is_nps": "VARCHAR"},
+        "Surveys shown on the devices, which are NPS, and each survey's number of buttons (its scale).",
+        {"survey_id": "VARCHAR", "name": "VARCHAR", "is_nps": "VARCHAR", "buttons": "INTEGER"},
         key="survey_id",
         source_folder="nps",
         rules=(
             ("lower(is_nps) NOT IN ('true', 'false') OR is_nps IS NULL", "is_nps is not true or false"),
+            ("buttons IS NULL OR buttons NOT IN (4, 5, 11)", "buttons is not 4 or 5 (smileys) or 11 (NPS 0-10)"),
+            ("lower(is_nps) = 'true' AND buttons <> 11", "an NPS survey (is_nps true) has 11 buttons, 0-10"),
         ),
     ),
     ReferenceTable(
@@ -98,6 +100,14 @@ def load_reference_csv(con: duckdb.DuckDBPyConnection, ref: ReferenceTable, path
     """Read, check and replace `staging.<ref.name>`; raise LandingFileError naming file and line."""
     with tempfile.TemporaryDirectory(prefix="kuva_ref_") as tmp:
         readable = as_utf8(Path(path), Path(tmp), name=ref.file, delim=",")
+        header = csv_header(readable, ",")
+        missing = [c for c in ref.columns if c not in header]
+        if missing:
+            # A column added to the contract (nps_surveys.buttons) names itself, not a field count.
+            raise LandingFileError(
+                f"reference/{ref.file}: line 1: field {missing[0]}: missing from the header "
+                f"(missing: {', '.join(missing)}; found: {', '.join(header)}); see docs/sources.md"
+            )
         cols = "{" + ", ".join(f"'{c}': '{t}'" for c, t in ref.columns.items()) + "}"
         try:
             con.execute(

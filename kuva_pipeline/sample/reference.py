@@ -668,6 +668,9 @@ classes:
     meter: district_events
     name_fi: Asukaslähtöinen kaupunginosatapahtuma
     name_en: Resident-driven district event
+    # An umbrella (a district festival) whose parts carry the district keyword is one
+    # district event, even without the keyword itself; its parts never count on their own.
+    umbrella_from_parts: true
     include_ids:
 {_ids("district_include")}
     exclude_ids: []
@@ -747,8 +750,8 @@ def reference_files() -> dict[str, bytes]:
         ],
     )
     surveys = _csv(
-        ["survey_id", "name", "is_nps"],
-        [[s.id, s.name, "true" if s.is_nps else "false"] for s in SURVEYS],
+        ["survey_id", "name", "is_nps", "buttons"],
+        [[s.id, s.name, "true" if s.is_nps else "false", 11 if s.is_nps else 4] for s in SURVEYS],
     )
     resources = _csv(
         ["resource_id", "name", "unit", "type", "service_area", "for_sale", "for_sale_from"],

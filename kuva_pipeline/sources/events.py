@@ -59,7 +59,7 @@ LINKED_EVENTS = RawSource(
 # -- the classification rules (reference/event_classification.yaml) ----------------------------
 
 RULE_CONDITIONS = ("keywords_any", "keywords_all", "publishers_any", "super_event_type")
-CLASS_KEYS = {"id", "meter", "name_fi", "name_en", "include_ids", "exclude_ids", "rules"}
+CLASS_KEYS = {"id", "meter", "name_fi", "name_en", "include_ids", "exclude_ids", "rules", "umbrella_from_parts"}
 SUPER_EVENT_TYPES = ("umbrella", "recurring")
 
 IMPLEMENTED_COUNTING = {
@@ -131,7 +131,12 @@ def load_event_rules(path) -> dict[str, tuple[str, list[tuple]]]:
         if not isinstance(meter, str) or not meter:
             raise ClassificationError(f"{file}: {where}.meter: missing")
         seen.add(cid)
-        class_rows.append((cid, order, meter, cls.get("name_fi"), cls.get("name_en")))
+        # An umbrella is matched with its parts' keywords too (the district class: a district
+        # festival whose parts carry the keyword is one resident-driven district event).
+        from_parts = cls.get("umbrella_from_parts", False)
+        if not isinstance(from_parts, bool):
+            raise ClassificationError(f"{file}: {where}.umbrella_from_parts: true or false, got {from_parts!r}")
+        class_rows.append((cid, order, meter, cls.get("name_fi"), cls.get("name_en"), from_parts))
         for lst in ("include_ids", "exclude_ids"):
             for eid in _strings(cls.get(lst), f"{where}.{lst}", file):
                 id_rows.append((cid, order, eid, lst.split("_")[0]))
@@ -181,7 +186,8 @@ def load_event_rules(path) -> dict[str, tuple[str, list[tuple]]]:
 def _tables(class_rows, rule_rows, id_rows, pub_rows) -> dict[str, tuple[str, list[tuple]]]:
     return {
         "ref_event_classes": (
-            "class_id VARCHAR, class_order INTEGER, meter VARCHAR, name_fi VARCHAR, name_en VARCHAR",
+            "class_id VARCHAR, class_order INTEGER, meter VARCHAR, name_fi VARCHAR, name_en VARCHAR, "
+            "umbrella_from_parts BOOLEAN",
             class_rows,
         ),
         "ref_event_class_rules": (

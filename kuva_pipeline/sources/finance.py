@@ -21,7 +21,7 @@ FINANCE = RawSource(
         "suoritteen_laji",
     ),
     readers=(Reader("*.csv", "csv", delim=";"),),
-    day_expr="make_date(try_cast(trim(vuosi) AS INTEGER), 1, 1)",
+    day_expr="make_date(try_cast(fi_integer(vuosi) AS INTEGER), 1, 1)",
     partitioned=False,
     field_descriptions={
         "vuosi": "Year.",

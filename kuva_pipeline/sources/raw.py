@@ -178,7 +178,7 @@ def _json_path(dotted: str) -> str:
 # -- CSV ---------------------------------------------------------------------------------------
 
 
-def _csv_header(path: Path, delim: str) -> list[str]:
+def csv_header(path: Path, delim: str) -> list[str]:
     with path.open("r", encoding="utf-8", newline="") as fh:
         first = fh.readline()
     row = next(csv.reader([first.rstrip("\r\n")], delimiter=delim), [])
@@ -325,7 +325,7 @@ def _select_file(
     path_lit = _lit(str(readable))
     if reader.kind in ("csv", "xlsx"):
         delim = "," if reader.kind == "xlsx" else reader.delim
-        header = _csv_header(readable, delim)
+        header = csv_header(readable, delim)
         columns = _header_columns(header, source_name)
         missing = [f for f in source.fields if f not in columns]
         if missing:
@@ -613,7 +613,7 @@ def load_raw(
                     except duckdb.Error as exc:
                         if reader.kind in ("csv", "xlsx"):
                             delim = "," if reader.kind == "xlsx" else reader.delim
-                            raise csv_error(exc, name, _csv_header(readable, delim), delim) from exc
+                            raise csv_error(exc, name, csv_header(readable, delim), delim) from exc
                         raise _json_error(exc, name, readable) from exc
                 con.execute(
                     f"""

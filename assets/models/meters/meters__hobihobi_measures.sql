@@ -17,9 +17,19 @@ periods AS (
     WHERE EXISTS (SELECT 1 FROM days WHERE d BETWEEN make_date(a."year", 1, 1) AND a.as_of)
 ),
 visible AS (
-    -- A listing counts in a period when any snapshot row's visibility overlaps it.
+    -- A listing counts in a period when any snapshot row's visibility overlaps it (the contract's
+    -- counting rule: a listing entered after the period's last snapshot shows in the next one).
+    -- Its service area comes from the period's own snapshots: the latest taken in the period; only
+    -- a listing no snapshot of the period shows takes the area of its first snapshot after the
+    -- period (else its last before). So the next year's first snapshot never moves a listing to
+    -- another area, every listing has one area per period, and the areas add up to KUVA.
     SELECT p.grain, p.period_start, p.period_end, s.listing_id,
-           arg_max(s.service_area, s.snapshot_date) AS service_area,
+           coalesce(
+               arg_max(s.service_area, s.snapshot_date)
+                   FILTER (WHERE s.snapshot_date BETWEEN p.period_start AND p.period_end),
+               arg_min(s.service_area, s.snapshot_date) FILTER (WHERE s.snapshot_date > p.period_end),
+               arg_max(s.service_area, s.snapshot_date)
+           ) AS service_area,
            count(*) AS n_rows
     FROM periods p
     JOIN snap s ON s.visible_from <= p.period_end AND s.visible_until >= p.period_start

@@ -13,6 +13,10 @@ typed AS (
         fi_number("value") AS value,
         "date" AS _raw_date, status AS _raw_status, progress_pct AS _raw_progress,
         forecast AS _raw_forecast, "value" AS _raw_value,
+        coalesce(control_reason('meter', meter), control_reason('date', "date"), control_reason('status', status),
+                 control_reason('progress_pct', progress_pct), control_reason('forecast', forecast),
+                 control_reason('value', "value"), control_reason('comment', "comment"),
+                 control_reason('author', author)) AS _control,
         _source_file, _record_index, _row_hash, _partition_date
     FROM src
 ),
@@ -30,11 +34,14 @@ reasoned AS (
     SELECT
         *,
         CASE
+            WHEN _control IS NOT NULL THEN _control
             WHEN meter_id IS NULL THEN 'meter: empty'
             WHEN NOT _known_meter THEN 'meter: unknown meter id ' || meter_id || ' (not in the catalog)'
             WHEN scorecard_year IS NOT NULL AND _meter_year <> scorecard_year
                 THEN 'meter: ' || meter_id || ' is on the ' || _meter_year || ' scorecard, the file on ' || scorecard_year
             WHEN checkin_date IS NULL THEN 'date: not a date: ' || coalesce(_raw_date, 'empty')
+            WHEN checkin_date > helsinki_today()
+                THEN 'date: ' || _raw_date || ' is after today (a check-in reports on a day that has come)'
             WHEN _status IS NOT NULL AND status IS NULL
                 THEN 'status: ' || _raw_status || ' is not TEKEMÄTTÄ, TEKEILLÄ or TEHTY'
             WHEN _raw_progress IS NOT NULL AND trim(_raw_progress) <> '' AND progress_pct IS NULL

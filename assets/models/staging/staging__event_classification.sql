@@ -17,16 +17,36 @@ latest AS (
         ) AS _latest_file
     FROM ev
 ),
+parts AS (
+    -- The keywords of each super event's parts (their latest copies, deleted ones left out).
+    SELECT super_event_id AS event_id, list_distinct(flatten(list(keywords))) AS part_keywords
+    FROM latest
+    WHERE _copy = 1 AND super_event_id IS NOT NULL AND NOT is_deleted
+    GROUP BY 1
+),
+candidates AS (
+    -- Every event with its own keywords; an umbrella also with its parts' keywords, for the
+    -- classes that say umbrella_from_parts (docs/sources.md: district events).
+    SELECT e.event_id, e.keywords, e.publisher, e.super_event_type, false AS _from_parts
+    FROM latest e
+    WHERE e._copy = 1
+    UNION ALL
+    SELECT e.event_id, list_distinct(list_concat(e.keywords, p.part_keywords)), e.publisher, e.super_event_type, true
+    FROM latest e
+    JOIN parts p USING (event_id)
+    WHERE e._copy = 1 AND e.super_event_type = 'umbrella'
+),
 rule_hits AS (
     -- Within a rule every condition must hold; a NULL condition does not apply.
     SELECT DISTINCT e.event_id, r.class_id
-    FROM latest e
+    FROM candidates e
     JOIN {{ source('reference', 'ref_event_class_rules') }} r
       ON (r.keywords_any IS NULL OR list_has_any(e.keywords, r.keywords_any))
      AND (r.keywords_all IS NULL OR list_has_all(e.keywords, r.keywords_all))
      AND (r.publishers_any IS NULL OR list_contains(r.publishers_any, e.publisher))
      AND (r.super_event_type IS NULL OR e.super_event_type = r.super_event_type)
-    WHERE e._copy = 1
+    JOIN {{ source('reference', 'ref_event_classes') }} c ON c.class_id = r.class_id
+    WHERE NOT e._from_parts OR coalesce(c.umbrella_from_parts, false)
 ),
 matches AS (
     -- A class matches by include_ids, or, unless its exclude_ids list the event, by any rule.

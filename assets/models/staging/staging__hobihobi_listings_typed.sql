@@ -6,7 +6,7 @@ WITH src AS (
 ),
 typed AS (
     SELECT
-        try_cast(trim(listing_id) AS BIGINT) AS listing_id,
+        fi_integer(listing_id) AS listing_id,
         _partition_date AS snapshot_date,
         nullif(trim(title), '') AS title,
         nullif(trim(organiser), '') AS organiser,
@@ -14,12 +14,18 @@ typed AS (
         upper(nullif(trim(service_area), '')) AS service_area,
         fi_date(visible_from) AS visible_from,
         fi_date(visible_until) AS visible_until,
-        try_cast(trim(participants) AS INTEGER) AS participants,
+        -- a count: 12.5 is not rounded to 13
+        try_cast(fi_integer(participants) AS INTEGER) AS participants,
         listing_id AS _raw_listing_id,
         service_area AS _raw_service_area,
         visible_from AS _raw_visible_from,
         visible_until AS _raw_visible_until,
         participants AS _raw_participants,
+        coalesce(control_reason('listing_id', listing_id), control_reason('title', title),
+                 control_reason('organiser', organiser), control_reason('category', category),
+                 control_reason('service_area', service_area), control_reason('visible_from', visible_from),
+                 control_reason('visible_until', visible_until),
+                 control_reason('participants', participants)) AS _control,
         -- A listing twice in one snapshot: the first row in file order is kept.
         row_number() OVER (
             PARTITION BY _partition_date, trim(listing_id) ORDER BY _source_file, _record_index
@@ -32,6 +38,10 @@ SELECT
     visible_from, visible_until, participants,
     _source_file, _record_index, _row_hash, _partition_date,
     CASE
+        WHEN _control IS NOT NULL THEN _control
+        WHEN snapshot_date > helsinki_today()
+            THEN 'snapshot_date: ' || strftime(snapshot_date, '%-d.%-m.%Y')
+                 || ' is after today (a future period is not data yet)'
         WHEN listing_id IS NULL THEN 'listing_id: not an integer: ' || coalesce(_raw_listing_id, 'empty')
         WHEN service_area IS NULL OR service_area NOT IN ('KIR', 'KULP', 'LIIKU', 'NUP')
             THEN 'service_area: ' || coalesce(_raw_service_area, 'empty') || ' is not KIR, KULP, LIIKU or NUP'

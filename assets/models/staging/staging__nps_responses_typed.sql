@@ -7,11 +7,11 @@ WITH src AS (
 typed AS (
     SELECT
         nullif(trim(s.feedbackId), '') AS feedback_id,
-        coalesce(try_strptime(s.localTime, '%Y-%m-%dT%H:%M:%S'),
-                 try_strptime(s.localTime, '%Y-%m-%d %H:%M:%S')) AS local_time,
+        -- Helsinki wall clock: as written, or the instant of an ISO time with Z or an offset.
+        fi_timestamp(s.localTime) AS local_time,
         nullif(trim(s.experiencePointId), '') AS experience_point_id,
         nullif(trim(s.surveyId), '') AS survey_id,
-        try_cast(s.buttonIndex AS INTEGER) AS button_index,
+        try_cast(fi_integer(s.buttonIndex) AS INTEGER) AS button_index,  -- 8.6 is not rounded to 9
         CASE lower(trim(s.misuse)) WHEN 'true' THEN true WHEN 'false' THEN false
              WHEN '1' THEN true WHEN '0' THEN false END AS is_misuse,
         s.ui,
@@ -19,6 +19,11 @@ typed AS (
         s.localTime AS _raw_local_time,
         s.buttonIndex AS _raw_button_index,
         s.misuse AS _raw_misuse,
+        coalesce(control_reason('feedbackId', s.feedbackId), control_reason('localTime', s.localTime),
+                 control_reason('experiencePointId', s.experiencePointId),
+                 control_reason('surveyId', s.surveyId), control_reason('buttonIndex', s.buttonIndex),
+                 control_reason('misuse', s.misuse), control_reason('ui', s.ui),
+                 control_reason('smileyType', s.smileyType)) AS _control,
         s._source_file, s._record_index, s._row_hash, s._partition_date
     FROM src s
 ),
@@ -50,6 +55,7 @@ joined AS (
         ep.experience_point_id IS NOT NULL AS _known_point,
         sv.survey_id IS NOT NULL AS _known_survey,
         coalesce(lower(sv.is_nps::VARCHAR) IN ('true', '1', 'yes'), false) AS is_nps_survey,
+        sv.buttons AS _buttons,
         k._nth,
         k._first_hash
     FROM typed t
@@ -77,14 +83,18 @@ SELECT
     _row_hash,
     _partition_date,
     CASE
+        WHEN _control IS NOT NULL THEN _control
         WHEN feedback_id IS NULL THEN 'feedbackId: missing'
         WHEN local_time IS NULL THEN 'localTime: not a timestamp: ' || coalesce(_raw_local_time, 'NULL')
+        WHEN local_time::DATE > helsinki_today()
+            THEN 'localTime: ' || _raw_local_time || ' is after today (a future period is not data yet)'
         WHEN local_time::DATE <> _partition_date THEN 'localTime: ' || _raw_local_time || ' is outside the period of its file'
         WHEN NOT _known_point THEN 'experiencePointId: unknown device ' || experience_point_id
         WHEN NOT _known_survey THEN 'surveyId: unknown survey ' || coalesce(survey_id, 'NULL')
         WHEN button_index IS NULL THEN 'buttonIndex: not an integer: ' || coalesce(_raw_button_index, 'NULL')
         WHEN is_nps_survey AND button_index NOT BETWEEN 0 AND 10 THEN 'buttonIndex: ' || button_index || ' outside 0-10 on an NPS survey'
-        WHEN NOT is_nps_survey AND button_index NOT BETWEEN 0 AND 3 THEN 'buttonIndex: ' || button_index || ' outside 0-3 on a smiley survey'
+        WHEN NOT is_nps_survey AND button_index NOT BETWEEN 0 AND _buttons - 1
+            THEN 'buttonIndex: ' || button_index || ' outside 0-' || (_buttons - 1) || ' on a ' || _buttons || '-button smiley survey'
         WHEN is_misuse IS NULL THEN 'misuse: not true/false: ' || coalesce(_raw_misuse, 'NULL')
         WHEN _nth > 1 AND _row_hash = _first_hash THEN 'duplicate: identical to an earlier record of feedbackId ' || feedback_id
         WHEN _nth > 1 THEN 'duplicate: feedbackId ' || feedback_id || ' seen earlier with different content'

@@ -14,6 +14,11 @@ WITH old_backend AS (
         'id' AS _f_id, 'resource' AS _f_resource, 'begin' AS _f_begin, 'end' AS _f_end,
         'state' AS _f_state, 'type' AS _f_type,
         "begin" AS _raw_begin, "end" AS _raw_end, state AS _raw_state, "type" AS _raw_type,
+        -- the contract's times carry an offset: one without a zone is not read as any zone
+        zoneless_time("begin") AS _begin_zoneless, zoneless_time("end") AS _end_zoneless,
+        coalesce(control_reason('id', id), control_reason('url', url), control_reason('resource', resource),
+                 control_reason('begin', "begin"), control_reason('end', "end"), control_reason('state', state),
+                 control_reason('type', "type"), control_reason('created_at', created_at)) AS _control,
         _source_file, _record_index, _row_hash, _partition_date
     FROM {{ source('raw', 'varaamo_reservations') }}
     WHERE _partition_date BETWEEN {{ window_start() }} AND {{ window_end() }}
@@ -37,6 +42,12 @@ statistics AS (
         fi_timestamp("Luontiaika"),
         'Varaus ID', 'Resurssi ID', 'Alkaa', 'Päättyy', 'Tila', 'Tyyppi',
         "Alkaa", "Päättyy", "Tila", "Tyyppi",
+        false, false,
+        coalesce(control_reason('Varaus ID', "Varaus ID"), control_reason('Resurssi ID', "Resurssi ID"),
+                 control_reason('Resurssi', "Resurssi"), control_reason('Yksikkö', "Yksikkö"),
+                 control_reason('Tyyppi', "Tyyppi"), control_reason('Tila', "Tila"),
+                 control_reason('Alkaa', "Alkaa"), control_reason('Päättyy', "Päättyy"),
+                 control_reason('Luontiaika', "Luontiaika")),
         _source_file, _record_index, _row_hash, _partition_date
     FROM {{ source('raw', 'varaamo_statistics') }}
     WHERE _partition_date BETWEEN {{ window_start() }} AND {{ window_end() }}
@@ -112,10 +123,17 @@ SELECT
     _row_hash,
     _partition_date,
     CASE
+        WHEN _control IS NOT NULL THEN _control
         WHEN reservation_id IS NULL THEN _f_id || ': empty'
+        WHEN _begin_zoneless
+            THEN _f_begin || ': ' || _raw_begin || ' has no time zone (the contract says an offset, +02:00 or +03:00)'
         WHEN begin_time IS NULL THEN _f_begin || ': not a date and time: ' || coalesce(_raw_begin, 'empty')
         WHEN begin_time::DATE <> _partition_date
             THEN _f_begin || ': ' || _raw_begin || ' is outside the period of its file'
+        WHEN begin_time::DATE > helsinki_today()
+            THEN _f_begin || ': ' || _raw_begin || ' is after today (a future period is not data yet)'
+        WHEN _end_zoneless
+            THEN _f_end || ': ' || _raw_end || ' has no time zone (the contract says an offset, +02:00 or +03:00)'
         WHEN end_time IS NULL THEN _f_end || ': not a date and time: ' || coalesce(_raw_end, 'empty')
         WHEN end_time < begin_time THEN _f_end || ': ' || _raw_end || ' is before ' || _f_begin || ' ' || _raw_begin
         WHEN state IS NULL THEN _f_state || ': unknown state ' || coalesce(_raw_state, 'empty')
