@@ -74,6 +74,7 @@ SELECT
     service_area,
     survey_id,
     is_nps_survey,
+    _buttons AS survey_buttons,
     button_index,
     is_misuse,
     ui,
