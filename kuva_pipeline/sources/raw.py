@@ -39,6 +39,7 @@ from pathlib import Path
 
 import duckdb
 
+from kuva_pipeline import sqlmacros
 from kuva_pipeline.sources.landing import (
     LandingFile,
     LandingFileError,
@@ -531,6 +532,8 @@ def load_raw(
     guard = guard or ShrinkGuard()
     folder = landing_root / source.folder
     selected, undated = _files_for(source, landing_root, start, end)
+    # The day rules read times and numbers with the project's macros, whatever opened `con`.
+    sqlmacros.install(con)
     _ensure_table(con, source)
     _ensure_loaded_files(con)
     deleted: list[str] = []
