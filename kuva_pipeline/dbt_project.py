@@ -10,6 +10,7 @@ resources point at.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -79,6 +80,17 @@ def ensure_manifest() -> Path:
     return manifest
 
 
+def load_manifest() -> dict[str, Any]:
+    """The parsed manifest (nodes, sources), read once per manifest file version."""
+    path = ensure_manifest()
+    return _read_manifest(str(path), path.stat().st_mtime_ns)
+
+
+@functools.cache
+def _read_manifest(path: str, mtime_ns: int) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 class KuvaDbtTranslator(DagsterDbtTranslator):
     """A model `<layer>__<table>` is the asset `<layer>/<table>`, in the group of its layer."""
 
@@ -110,7 +122,7 @@ class KuvaDbtTranslator(DagsterDbtTranslator):
 
 def quarantine_families() -> list[tuple[dg.AssetKey, dg.AssetKey, dg.AssetKey]]:
     """(typed model, staging view, quarantine view) for every table that quarantines rows."""
-    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+    manifest = load_manifest()
     models = {
         (n["schema"], n["alias"])
         for n in manifest["nodes"].values()

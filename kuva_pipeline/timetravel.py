@@ -26,7 +26,12 @@ from pathlib import Path
 import duckdb
 
 from kuva_pipeline import settings
-from kuva_pipeline.dbt_project import DBT_DIR, dbt_executable, ensure_manifest, warehouse_env
+from kuva_pipeline.dbt_project import (
+    DBT_DIR,
+    dbt_executable,
+    load_manifest,
+    warehouse_env,
+)
 from kuva_pipeline.partitions import FIRST_DAY
 
 MIRRORED_SCHEMAS = ("raw", "staging", "marts", "quality")
@@ -45,7 +50,7 @@ def _lit(text: str) -> str:
 
 def _source_tables() -> dict[str, set[str]]:
     """The dbt sources, schema -> tables, from the manifest."""
-    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+    manifest = load_manifest()
     found: dict[str, set[str]] = {}
     for source in manifest["sources"].values():
         found.setdefault(source["schema"], set()).add(source["name"])

@@ -22,7 +22,12 @@ from contextlib import redirect_stdout
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from kuva_pipeline.dbt_project import KuvaDbtTranslator, ensure_manifest, warehouse_env
+from kuva_pipeline.dbt_project import (
+    KuvaDbtTranslator,
+    ensure_manifest,
+    load_manifest,
+    warehouse_env,
+)
 from kuva_pipeline.metadata import table_metadata
 from kuva_pipeline.partitions import feed_partitions, partition_dates
 from kuva_pipeline.resources import WRITER_POOL, WarehouseResource
@@ -53,13 +58,12 @@ def _with_table_metadata(
 
 def _sources_by_asset() -> dict[dg.AssetKey, str]:
     """Each model asset that reads a raw table directly -> that source's name (nps, varaamo, ...)."""
-    import json
 
     from kuva_pipeline.defs.raw import RAW_SOURCES
     from kuva_pipeline.quality.config import canonical_source
 
     by_table = {s.table: canonical_source(s.name) for s in RAW_SOURCES}
-    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    manifest = load_manifest()
     found: dict[dg.AssetKey, str] = {}
     for node in manifest["nodes"].values():
         if node["resource_type"] != "model":
