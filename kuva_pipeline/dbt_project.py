@@ -23,7 +23,6 @@ import dagster as dg
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
-    DbtCliResource,
     DbtProject,
 )
 
@@ -46,10 +45,11 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else "dbt"
 
 
-def _newest_source_mtime() -> float:
+def newest_source_mtime(project_dir: Path = DBT_DIR) -> float:
+    """When a model, macro, test or the project's configuration last changed."""
     newest = 0.0
     for name in _SOURCES_OF_TRUTH:
-        path = DBT_DIR / name
+        path = project_dir / name
         files = [path] if path.is_file() else path.rglob("*") if path.exists() else []
         for f in files:
             if f.is_file():
@@ -64,7 +64,7 @@ def ensure_manifest() -> Path:
     touching the warehouse.
     """
     manifest = DBT_PROJECT.manifest_path
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
+    if manifest.exists() and manifest.stat().st_mtime >= newest_source_mtime():
         return manifest
     from dbt.cli.main import dbtRunner
 
@@ -139,22 +139,22 @@ def quarantine_families() -> list[tuple[dg.AssetKey, dg.AssetKey, dg.AssetKey]]:
     ]
 
 
-def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
+def dbt_resource() -> dg.ConfigurableResource:
+    """The resource the model assets run dbt with: in-process, see `kuva_pipeline.dbt_runner`."""
+    from kuva_pipeline.dbt_runner import DbtRunnerResource
+
+    return DbtRunnerResource()
 
 
 @contextmanager
-def warehouse_env(path: Path, memory_limit: str | None = None, **extra: str) -> Iterator[None]:
-    """Point the dbt profile at `path` for the dbt processes started inside the block.
-
-    The profile reads KUVA_WAREHOUSE_PATH like the rest of the project; a run whose
-    resources name another warehouse (a test, a benchmark) passes it on this way.
-    """
-    wanted = {"KUVA_WAREHOUSE_PATH": str(path), **extra}
-    if memory_limit:
-        wanted["KUVA_DUCKDB_MEMORY_LIMIT"] = memory_limit
+def _environment(wanted: Mapping[str, str | None]) -> Iterator[None]:
+    """Set (or, for None, remove) environment variables inside the block only."""
     saved = {k: os.environ.get(k) for k in wanted}
-    os.environ.update(wanted)
+    for key, value in wanted.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
     try:
         yield
     finally:
@@ -163,6 +163,18 @@ def warehouse_env(path: Path, memory_limit: str | None = None, **extra: str) -> 
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def warehouse_env(path: Path, memory_limit: str | None = None, **extra: str):
+    """Point the dbt profile at `path` for the dbt invocations made inside the block.
+
+    The profile reads KUVA_WAREHOUSE_PATH like the rest of the project; a run whose
+    resources name another warehouse (a test, a benchmark) passes it on this way.
+    """
+    wanted = {"KUVA_WAREHOUSE_PATH": str(path), **extra}
+    if memory_limit:
+        wanted["KUVA_DUCKDB_MEMORY_LIMIT"] = memory_limit
+    return _environment(wanted)
 
 
 def build_docs(warehouse: Path) -> Path:

@@ -326,6 +326,11 @@ def run_refresh(
                 if console is not None:
                     progress.console.print(f"[yellow]Found a dead refresh: {run.describe()}.[/yellow]")
 
+    # One "materialization planned" event per asset for the whole range instead of one
+    # per month: some 400 fewer writes to the instance before the first step of a full
+    # refresh. The price: Dagster does not mark the months of a failed range run as
+    # failed in an asset's partition view (the run shows failed, and this command says so).
+    os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
     watcher = threading.Thread(target=watch_holder, name="kuva-pool-watch", daemon=True)
     watcher.start()
     try:

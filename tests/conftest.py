@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from kuva_pipeline.dbt_project import DBT_DIR, dbt_executable, dbt_resource
+from kuva_pipeline.dbt_project import DBT_DIR, dbt_resource
 from kuva_pipeline.resources import CatalogResource, LandingResource, WarehouseResource
 from kuva_pipeline.runner import partition_range_tags
 from kuva_pipeline.runner import with_siblings as _with_siblings
@@ -50,7 +50,7 @@ def dbt_project_copy(tmp: Path, model: str, edit) -> object:
     """
     import shutil
 
-    from dagster_dbt import DbtCliResource
+    from kuva_pipeline.dbt_runner import DbtRunnerResource
 
     copy = tmp / "dbt_project"
     shutil.copytree(DBT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
@@ -59,7 +59,7 @@ def dbt_project_copy(tmp: Path, model: str, edit) -> object:
     changed = edit(sql)
     assert changed != sql, f"the edit did not change {model}"
     path.write_text(changed, encoding="utf-8")
-    return DbtCliResource(project_dir=str(copy), dbt_executable=dbt_executable())
+    return DbtRunnerResource(project_dir=str(copy))
 
 
 def materialize_range(

@@ -15,12 +15,10 @@ a blocking check on a staging table stops the meters downstream of it.
 Lineage is dbt's own `ref()` / `source()` graph.
 """
 
-import io
 from collections.abc import Iterable, Iterator
-from contextlib import redirect_stdout
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import dbt_assets
 
 from kuva_pipeline.dbt_project import (
     KuvaDbtTranslator,
@@ -28,6 +26,7 @@ from kuva_pipeline.dbt_project import (
     load_manifest,
     warehouse_env,
 )
+from kuva_pipeline.dbt_runner import DbtRunnerResource
 from kuva_pipeline.metadata import table_metadata
 from kuva_pipeline.partitions import feed_partitions, partition_dates
 from kuva_pipeline.resources import WRITER_POOL, WarehouseResource
@@ -125,38 +124,25 @@ def _record_tests(
 
 def _build(
     context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
+    dbt: DbtRunnerResource,
     warehouse: WarehouseResource,
     window: dict[str, str] | None = None,
     where: str | None = None,
     span: tuple | None = None,
 ) -> Iterator:
-    args = ["build"]
-    # dagster-dbt echoes dbt's log to stdout; it goes to the run's event log instead, so
-    # `kuva refresh` keeps its progress display and the UI still shows what dbt did.
-    echoed = io.StringIO()
     env = {"KUVA_RUN_ID": context.run_id, **(window or {})}
-    with warehouse_env(warehouse.file, warehouse.memory_limit, **env), redirect_stdout(echoed):
-        invocation = dbt.cli(args, context=context, raise_on_error=False)
-        events = list(invocation.stream())
-    context.log.debug(echoed.getvalue())
-    _record_tests(events, warehouse, context.run_id, span)
-    yield from _with_table_metadata(events, warehouse, where)
+    with warehouse_env(warehouse.file, warehouse.memory_limit, **env):
+        run = dbt.build(context, TRANSLATOR)
+    # dbt's own log goes to the run's event log: the UI shows what dbt did.
+    context.log.debug(run.log)
+    _record_tests(run.events, warehouse, context.run_id, span)
+    yield from _with_table_metadata(run.events, warehouse, where)
     # A failing test is a check result (blocking when its severity is error: Dagster
     # and dbt then skip what is downstream); a model that errors fails the step.
-    errors = _errors(invocation) if not invocation.is_successful() else []
-    if errors:
-        raise dg.Failure(description="dbt build failed: " + "; ".join(errors), allow_retries=False)
-
-
-def _errors(invocation) -> list[str]:
-    """The dbt nodes that errored (not tests that found failing rows), with dbt's message."""
-    results = invocation.get_artifact("run_results.json").get("results", [])
-    return [
-        f"{r['unique_id'].split('.')[-1]}: {(r.get('message') or '').strip()}"
-        for r in results
-        if r.get("status") == "error"
-    ] or (["see the dbt log"] if not results else [])
+    if run.errors:
+        raise dg.Failure(
+            description="dbt build failed: " + "; ".join(run.errors), allow_retries=False
+        )
 
 
 @dbt_assets(
@@ -169,7 +155,7 @@ def _errors(invocation) -> list[str]:
     pool=WRITER_POOL,
 )
 def feed_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, dbt: DbtRunnerResource, warehouse: WarehouseResource
 ):
     """Typed, checked feed rows; clean ones staged, rejected ones quarantined, for the run's days."""
     start, end = partition_dates(context)
@@ -193,7 +179,7 @@ def feed_models(
     pool=WRITER_POOL,
 )
 def staging_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, dbt: DbtRunnerResource, warehouse: WarehouseResource
 ):
     """Staging models rebuilt whole: check-ins, finance and the event classification."""
     yield from _build(context, dbt, warehouse)
@@ -207,7 +193,7 @@ def staging_models(
     pool=WRITER_POOL,
 )
 def warehouse_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, dbt: DbtRunnerResource, warehouse: WarehouseResource
 ):
     """Meters, the scored scorecard and its roll-ups, and the published bi views."""
     yield from _build(context, dbt, warehouse)

@@ -105,7 +105,7 @@ class CheckItem:
 
 @dataclass
 class StepPlan:
-    """The checks on the assets of one step, evaluated together."""
+    """Checks evaluated together in one Dagster step (`<node>_checks`)."""
 
     node: str
     partitions_def: Any
@@ -136,6 +136,25 @@ class AssetIndex:
                 upstream[key] = set(a.asset_deps.get(key, set()))
         raws = {dg.AssetKey(["raw", s.table]): s for s in raw_sources}
         return cls(node_of, partitions_of, upstream, raws)
+
+    def node_depths(self) -> dict[str, int]:
+        """Each step's longest distance from a step that reads nothing the project makes."""
+        parents: dict[str, set[str]] = defaultdict(set)
+        for key, node in self.node_of.items():
+            parents[node] |= {
+                self.node_of[u] for u in self.upstream.get(key, ()) if u in self.node_of
+            } - {node}
+        depth: dict[str, int] = {}
+
+        def visit(node: str) -> int:
+            if node not in depth:
+                depth[node] = 0  # a cycle cannot occur in a valid asset graph
+                depth[node] = 1 + max((visit(p) for p in parents[node]), default=-1)
+            return depth[node]
+
+        for node in set(self.node_of.values()):
+            visit(node)
+        return depth
 
     def exists(self, table: str) -> bool:
         return dg.AssetKey(table.split(".")) in self.node_of
@@ -284,7 +303,6 @@ def plan_checks(
                 sql=check,
             )
         )
-    plans: dict[str, StepPlan] = {}
     names: set[dg.AssetCheckKey] = set()
     for item in items:
         if item.check_key in names:
@@ -293,10 +311,41 @@ def plan_checks(
                 "(check names are unique per asset)"
             )
         names.add(item.check_key)
+    return group_into_steps(items, index), skipped
+
+
+def group_into_steps(items: list[CheckItem], index: AssetIndex) -> list[StepPlan]:
+    """One check step for all checks whose inputs sit at the same depth of the asset graph.
+
+    Assets at the same depth have no path between them, so a blocking check in the
+    step never holds back an asset that another check in the same step reads: the
+    five raw feeds are checked in one step, not five. Checks of assets with another
+    partitioning go to a step of their own (a step has one partitioning).
+    """
+    depth = index.node_depths()
+    groups: dict[tuple[int, int], list[CheckItem]] = defaultdict(list)
+    partitionings: dict[int, Any] = {}
+    for item in items:
         node = index.node_of[item.asset]
-        plan = plans.setdefault(node, StepPlan(node, index.partitions_of.get(node)))
-        plan.items.append(item)
-    return list(plans.values()), skipped
+        inputs = [node, *(index.node_of[d] for d in item.additional_deps if d in index.node_of)]
+        partitions = index.partitions_of.get(node)
+        partitionings[id(partitions)] = partitions
+        groups[(max(depth[n] for n in inputs), id(partitions))].append(item)
+    plans: list[StepPlan] = []
+    taken: set[str] = set()
+    for (level, part), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        nodes = sorted({index.node_of[i.asset] for i in group})
+        if len(nodes) == 1:
+            name = nodes[0]
+        else:
+            layers = {i.asset.path[0] for i in group}
+            name = layers.pop() if len(layers) == 1 else "inputs"
+            name += "_monthly" if partitionings[part] is not None else ""
+        if name in taken:
+            name = f"{name}_{level}"
+        taken.add(name)
+        plans.append(StepPlan(name, partitionings[part], group))
+    return plans
 
 
 # --- evaluation ---------------------------------------------------------------------------------
