@@ -13,6 +13,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.integration
+HOMES: dict[str, Path] = {}
 
 QUERY = """
 {
@@ -40,6 +41,7 @@ def webserver(tmp_path_factory):
     (home / "dagster.yaml").write_text((ROOT / "dagster_home" / "dagster.yaml").read_text())
     port = _free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home)}
+    HOMES[f"http://127.0.0.1:{port}"] = home  # runs a test makes land where the UI reads
     log = (home / "webserver.log").open("w")
     proc = subprocess.Popen(
         [
@@ -111,3 +113,93 @@ def test_webserver_lists_the_slice_with_its_lineage(webserver):
     assert "duckdb" in staging["kinds"]
     meters = nodes["meters/nps_measures"]
     assert ["staging", "nps_responses"] in [d["path"] for d in meters["dependencyKeys"]]
+
+
+CHECKS = """
+query Checks($path: [String!]!) {
+  assetNodeOrError(assetKey: {path: $path}) {
+    ... on AssetNode {
+      assetChecksOrError {
+        ... on AssetChecks {
+          checks {
+            name
+            executionForLatestMaterialization { status runId }
+            partitionDefinition { description }
+            partitionStatuses {
+              ... on AssetCheckTimePartitionStatuses { ranges { startKey endKey status } }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def test_checks_of_a_range_run_show_their_verdicts_in_the_ui(webserver, tmp_path):
+    """A run over two months shows each raw check as passed or failed, as it ended, not skipped."""
+    from datetime import date
+
+    import dagster as dg
+    import duckdb
+
+    from kuva_pipeline.definitions import build_definitions
+    from kuva_pipeline.resources import CatalogResource, LandingResource, WarehouseResource
+    from kuva_pipeline.runner import partition_range_tags, with_siblings
+    from tests.conftest import FIXTURES, with_dbt
+
+    _asset_nodes(webserver)  # the code location is up
+    warehouse = tmp_path / "kuva.duckdb"
+    resources = {
+        "warehouse": WarehouseResource(path=str(warehouse)),
+        "landing": LandingResource(
+            root=str(FIXTURES / "landing"), reference_root=str(FIXTURES / "reference")
+        ),
+        "catalog": CatalogResource(directory=str(ROOT / "data" / "catalog")),
+    }
+    instance = dg.DagsterInstance.from_config(str(HOMES[webserver]))
+    defs = build_definitions(resources=resources)
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        resources=with_dbt(resources),
+        tags=partition_range_tags(date(2021, 3, 1), date(2021, 4, 30)),
+        selection=with_siblings("+key:raw/nps_feedback"),
+        instance=instance,
+    )
+    assert result.success
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        verdicts = dict(
+            con.execute(
+                "SELECT check_name, passed FROM quality.check_results "
+                "WHERE asset = 'raw/nps_feedback' AND run_id = ?",
+                [result.run_id],
+            ).fetchall()
+        )
+    assert len(verdicts) > 5
+    resp = requests.post(
+        f"{webserver}/graphql",
+        json={"query": CHECKS, "variables": {"path": ["raw", "nps_feedback"]}},
+        timeout=30,
+    )
+    checks = resp.json()["data"]["assetNodeOrError"]["assetChecksOrError"]["checks"]
+    shown = {
+        c["name"]: (c["executionForLatestMaterialization"] or {}).get("status") for c in checks
+    }
+    # Each verdict the run recorded is what the UI shows for it, with this run's id.
+    assert shown == {
+        name: "SUCCEEDED" if passed else "FAILED" for name, passed in verdicts.items()
+    }
+    assert {
+        (c["executionForLatestMaterialization"] or {}).get("runId") for c in checks
+    } == {result.run_id}
+    for check in checks:
+        # A partitioned check would be shown month by month: those months must carry the
+        # verdict too (with partitioned checks they showed as skipped, "0 of 13 passed").
+        if check["partitionDefinition"] is not None:
+            expected = "SUCCEEDED" if verdicts[check["name"]] else "FAILED"
+            months = {
+                (r["startKey"], r["endKey"]): r["status"]
+                for r in (check["partitionStatuses"] or {}).get("ranges", [])
+            }
+            assert months == {("2021-03-01", "2021-04-01"): expected}, check["name"]

@@ -15,7 +15,6 @@ adding) are skipped with a log line, so a suite can land before its table.
 
 import csv
 import logging
-import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -87,20 +86,19 @@ class CheckItem:
     def check_key(self) -> dg.AssetCheckKey:
         return dg.AssetCheckKey(self.asset, self.name)
 
-    def spec(self, partitions_def) -> dg.AssetCheckSpec:
-        with warnings.catch_warnings():
-            # Partitioned checks are a preview feature in Dagster 1.13; they are what
-            # lets a check validate exactly the run's partitions (docs/quality.md).
-            warnings.simplefilter("ignore", dg.PreviewWarning)
-            return dg.AssetCheckSpec(
-                self.name,
-                asset=self.asset,
-                description=self.description,
-                blocking=self.blocking,
-                additional_deps=list(self.additional_deps),
-                metadata=self.metadata,
-                partitions_def=partitions_def,
-            )
+    def spec(self) -> dg.AssetCheckSpec:
+        # Not a partitioned check (a preview in Dagster 1.13): in a run over a range of
+        # months, the UI showed such checks as skipped, or "0 of 13 passed", though they
+        # passed. A check evaluates the run's days (from the run's partition tags) and
+        # reports once; the range it judged is in its metadata (docs/quality.md).
+        return dg.AssetCheckSpec(
+            self.name,
+            asset=self.asset,
+            description=self.description,
+            blocking=self.blocking,
+            additional_deps=list(self.additional_deps),
+            metadata=self.metadata,
+        )
 
 
 @dataclass
@@ -108,7 +106,6 @@ class StepPlan:
     """Checks evaluated together in one Dagster step (`<node>_checks`)."""
 
     node: str
-    partitions_def: Any
     items: list[CheckItem] = field(default_factory=list)
 
 
@@ -319,43 +316,30 @@ def group_into_steps(items: list[CheckItem], index: AssetIndex) -> list[StepPlan
 
     Assets at the same depth have no path between them, so a blocking check in the
     step never holds back an asset that another check in the same step reads: the
-    five raw feeds are checked in one step, not five. Checks of assets with another
-    partitioning go to a step of their own (a step has one partitioning).
+    raw feeds, the reference tables and the catalog are checked in one step, not
+    twelve.
     """
     depth = index.node_depths()
-    groups: dict[tuple[int, int], list[CheckItem]] = defaultdict(list)
-    partitionings: dict[int, Any] = {}
+    groups: dict[int, list[CheckItem]] = defaultdict(list)
     for item in items:
         node = index.node_of[item.asset]
         inputs = [node, *(index.node_of[d] for d in item.additional_deps if d in index.node_of)]
-        partitions = index.partitions_of.get(node)
-        partitionings[id(partitions)] = partitions
-        groups[(max(depth[n] for n in inputs), id(partitions))].append(item)
+        groups[max(depth[n] for n in inputs)].append(item)
     plans: list[StepPlan] = []
-    taken: set[str] = set()
-    for (level, part), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+    for level, group in sorted(groups.items()):
         nodes = sorted({index.node_of[i.asset] for i in group})
+        layers = {i.asset.path[0] for i in group}
         if len(nodes) == 1:
             name = nodes[0]
         else:
-            layers = {i.asset.path[0] for i in group}
             name = layers.pop() if len(layers) == 1 else "inputs"
-            name += "_monthly" if partitionings[part] is not None else ""
-        if name in taken:
-            name = f"{name}_{level}"
-        taken.add(name)
-        plans.append(StepPlan(name, partitionings[part], group))
+            if any(p.node == name for p in plans):
+                name = f"{name}_{level}"
+        plans.append(StepPlan(name, group))
     return plans
 
 
 # --- evaluation ---------------------------------------------------------------------------------
-
-
-def _window(context: dg.AssetCheckExecutionContext, partitioned: bool) -> tuple[date, date] | None:
-    if not partitioned:
-        return None
-    window = context.partition_time_window
-    return window.start.date(), (window.end - timedelta(days=1)).date()
 
 
 def _run_window(context: dg.AssetCheckExecutionContext) -> tuple[date, date] | None:
@@ -373,8 +357,11 @@ def _run_window(context: dg.AssetCheckExecutionContext) -> tuple[date, date] | N
 
 
 def _over_feed(item: CheckItem, index: AssetIndex) -> bool:
-    """The item's table is a view over a partitioned model (staging.nps_responses over its typed
-    model): unpartitioned itself, its rows still belong to days, and a run changes only its own."""
+    """The item's table holds days of the feeds: a partitioned table, or a view over a
+    partitioned model (staging.nps_responses over its typed model). A run changes only its
+    own days, and its checks judge those."""
+    if index.partitions_of.get(index.node_of.get(item.asset)) is not None:
+        return True
     return any(
         index.partitions_of.get(index.node_of.get(parent)) is not None
         for parent in index.upstream.get(item.asset, ())
@@ -714,7 +701,7 @@ def build_step_checks(
 
     @dg.multi_asset_check(
         name=f"{plan.node}_checks",
-        specs=[i.spec(plan.partitions_def) for i in plan.items],
+        specs=[i.spec() for i in plan.items],
         description=f"Data-quality checks of {plan.node} (checks/).",
         can_subset=True,
         pool=WRITER_POOL,
@@ -724,17 +711,16 @@ def build_step_checks(
         warehouse: WarehouseResource,
         landing: LandingResource,
     ) -> Iterator[dg.AssetCheckResult]:
-        window = _window(context, plan.partitions_def is not None)
         selected = set(context.selected_asset_check_keys)
         waivers = load_waivers(checks_dir / WAIVERS_FILE)
         for problem in waivers.problems:
             context.log.warning(f"waiver not applied: {problem}")
-        # A view over a feed's typed model is checked over the days the run refreshed (all
-        # of them when the run names none), so a nightly run checks one month, not history.
-        run_window = _run_window(context) if window is None else None
+        # A table of the feeds' days is checked over the days the run refreshed (all of
+        # them when the run names none), so a nightly run checks one month, not history.
+        run_window = _run_window(context)
         over_feed = {i.check_key for i in plan.items if run_window and _over_feed(i, index)}
         evaluations = []
-        for keys, scope in ((selected - over_feed, window), (selected & over_feed, run_window)):
+        for keys, scope in ((selected - over_feed, None), (selected & over_feed, run_window)):
             if keys:
                 evaluations += evaluate_plan(
                     plan, keys, scope, warehouse, landing, index, checks_dir, raw_sources, context.log
