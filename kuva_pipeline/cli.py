@@ -65,6 +65,9 @@ REFRESH_TEXT = {
         "preflight": "Preflight failed, nothing was changed:",
         "preflight_note": "Preflight: {note}",
         "start": "Refreshing partitions {start} .. {end} into {warehouse}  (Dagster instance: {home})",
+        "rescore": "Nothing new since the last full refresh (no landing file of the range, catalog, "
+        "reference data or code changed): rescoring as of today and checking freshness only; "
+        "--full runs everything.",
         "failed": "Refresh failed",
         "finished": "Refresh finished: {steps} steps in {secs} s (run {run})",
         "waited": "Waited {secs} s for the warehouse writer.",
@@ -76,6 +79,9 @@ REFRESH_TEXT = {
         "preflight": "Esitarkistus epäonnistui, mitään ei muutettu:",
         "preflight_note": "Esitarkistus: {note}",
         "start": "Päivitetään jaksot {start} .. {end} tietovarastoon {warehouse}  (Dagster-instanssi: {home})",
+        "rescore": "Ei mitään uutta edellisen täyden päivityksen jälkeen (jakson lähdetiedostot, "
+        "katalogi, viitetiedot ja koodi ennallaan): vain pisteytys tämän päivän mukaan ja "
+        "tuoreustarkistukset; --full ajaa kaiken.",
         "failed": "Päivitys epäonnistui",
         "finished": "Päivitys valmis: {steps} vaihetta, {secs} s (ajo {run})",
         "waited": "Odotettiin tietovaraston kirjoittajaa {secs} s.",
@@ -144,10 +150,15 @@ def _refresh(args, console, instance, home: Path, start: date, end: date, landin
     console.print(
         t["start"].format(start=start, end=end, warehouse=warehouse, home=home)
     )
+    from kuva_pipeline.changes import SCOPE_TAG
+
+    selection, extra_checks, tags = _scope(args, instance, start, end, landing, warehouse)
+    if tags[SCOPE_TAG] == "rescore":
+        console.print(t["rescore"])
     try:
         result = run_refresh(
-            start, end, selection=args.select, console=console, instance=instance,
-            before_run=check_landing,
+            start, end, selection=selection, console=console, instance=instance,
+            before_run=check_landing, extra_checks=extra_checks, tags=tags,
         )
         run_id, seconds, waited = result.run_id, result.seconds, result.waited_seconds
     except SelectionError as exc:
@@ -188,6 +199,42 @@ def _refresh(args, console, instance, home: Path, start: date, end: date, landin
         console, year=args.year, as_of=None, lang=args.lang, live=summary.published is None
     )
     return code if shown == 0 else code or shown
+
+
+def _scope(args, instance, start: date, end: date, landing: Path, warehouse: Path):
+    """What this refresh runs: the selection, checks beyond it, and run tags saying which.
+
+    Everything, unless nothing changed since the last full refresh: then the
+    scorecards are rescored as of today and the freshness checks run
+    (`kuva_pipeline/changes.py`).
+    """
+    import dagster as dg
+
+    from kuva_pipeline.changes import (
+        INPUTS_TAG,
+        RESCORE_SELECTION,
+        SCOPE_TAG,
+        inputs_version,
+        since_last_full_refresh,
+    )
+    from kuva_pipeline.defs.raw import RAW_SOURCES
+    from kuva_pipeline.quality.config import FRESHNESS_CHECK
+
+    catalog = settings.path_setting("KUVA_CATALOG_DIR")
+    reference = settings.path_setting("KUVA_REFERENCE_DIR")
+    version = inputs_version(catalog, reference)
+    if args.select:
+        return args.select, (), {SCOPE_TAG: "selection", INPUTS_TAG: version}
+    if not args.full:
+        changes = since_last_full_refresh(
+            instance, warehouse, landing, reference, catalog, RAW_SOURCES, start, end, version
+        )
+        if changes.nothing_new:
+            freshness = [
+                dg.AssetCheckKey(dg.AssetKey(["raw", s.table]), FRESHNESS_CHECK) for s in RAW_SOURCES
+            ]
+            return RESCORE_SELECTION, freshness, {SCOPE_TAG: "rescore", INPUTS_TAG: version}
+    return None, (), {SCOPE_TAG: "full", INPUTS_TAG: version}
 
 
 # ------------------------------------------------------------------ fetch
@@ -421,6 +468,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, help="scorecard year to print (default: all)")
     p.add_argument("--lang", choices=["fi", "en"], default="en")
     p.add_argument("--no-scorecard", action="store_true", help="do not print the scorecard")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="run every step even when nothing landed or changed since the last full refresh "
+        "(by default such a run only rescores as of today and checks freshness)",
+    )
     p.add_argument(
         "--strict",
         action="store_true",

@@ -21,6 +21,7 @@ import socket
 import threading
 import time
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -140,8 +141,8 @@ def with_siblings(selection: str | None) -> dg.AssetSelection:
     chosen = dg.AssetSelection.from_string(selection).required_multi_asset_neighbors()
     for family in quarantine_families():
         members = dg.AssetSelection.assets(*family)
-        touched = (chosen | chosen.upstream(depth=1)) & members
-        chosen = chosen | touched.upstream(depth=1).downstream(depth=1) & members
+        touched = chosen & members
+        chosen = chosen | (touched | touched.upstream(depth=1)).downstream(depth=1) & members
     return chosen
 
 
@@ -204,6 +205,8 @@ def run_refresh(
     resources: dict[str, object] | None = None,
     instance: dg.DagsterInstance | None = None,
     before_run=None,
+    extra_checks: Sequence[dg.AssetCheckKey] = (),
+    tags: Mapping[str, str] | None = None,
 ) -> RefreshResult:
     """Materialize the selected assets (all by default) over [start, end] in one run.
 
@@ -292,7 +295,14 @@ def run_refresh(
     defs = build_definitions(
         resources=resources,
         loggers={"progress": progress_logger_def(on_event)},
-        jobs=[dg.define_asset_job(job_name, selection=with_siblings(selection))],
+        jobs=[
+            dg.define_asset_job(
+                job_name,
+                selection=with_siblings(selection) | dg.AssetSelection.checks(*extra_checks)
+                if extra_checks
+                else with_siblings(selection),
+            )
+        ],
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -339,7 +349,12 @@ def run_refresh(
             result = job.execute_in_process(
                 run_config={"loggers": {"progress": {}}},
                 instance=run_instance,
-                tags={**partition_range_tags(start, end), "kuva/trigger": "cli", **process_tags()},
+                tags={
+                    **partition_range_tags(start, end),
+                    "kuva/trigger": "cli",
+                    **process_tags(),
+                    **(tags or {}),
+                },
                 raise_on_error=False,
             )
     finally:
