@@ -1,1 +1,1 @@
-"""The Dagster definitions, by layer: raw loaders, reference data, SQL models, catalog and scorecard."""
+"""The Dagster definitions, autoloaded into the code location: raw loaders, reference data, SQL models, catalog, quality and publishing, and the jobs, schedules, sensors and resources that run them."""

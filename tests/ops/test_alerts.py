@@ -12,7 +12,8 @@ import pytest
 
 from kuva_pipeline import alerts
 from kuva_pipeline.definitions import build_definitions
-from kuva_pipeline.defs import operations as ops
+from kuva_pipeline.defs.alerts import run_failure_alert
+from kuva_pipeline.defs.jobs import refresh_job
 from kuva_pipeline.resources import LandingResource
 
 
@@ -25,7 +26,7 @@ def failing_run(resources, tmp_path, instance):
             root=resources["landing"].root, reference_root=str(tmp_path / "missing_reference")
         ),
     }
-    job_def = ops.refresh_job("alert_test_refresh", "test", retry_policy=None)
+    job_def = refresh_job("alert_test_refresh", "test", retry_policy=None)
     defs = build_definitions(resources=broken, jobs=[job_def])
     result = defs.resolve_job_def("alert_test_refresh").execute_in_process(
         partition_key="2021-03-01",
@@ -45,7 +46,7 @@ def _alert(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -> N
         dagster_instance=instance,
         dagster_run=result.dagster_run,
     ).for_run_failure()
-    ops.run_failure_alert(context)
+    run_failure_alert(context)
 
 
 def _lines(path: Path) -> list[dict]:
@@ -121,7 +122,7 @@ def test_the_sensor_alerts_once_per_failed_run(failing_run, instance, webhook, t
 
     def tick(cursor):
         context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
-        return ops.run_failure_alert.evaluate_tick(context).cursor
+        return run_failure_alert.evaluate_tick(context).cursor
 
     cursor = tick(None)  # the first tick starts watching from now
     assert webhook.requests == []
@@ -161,7 +162,7 @@ def test_a_run_dagster_will_retry_is_logged_not_posted(
         dagster_instance=instance,
         dagster_run=run,
     ).for_run_failure()
-    ops.run_failure_alert(context)
+    run_failure_alert(context)
     assert webhook.requests == []
     [line] = _lines(log)
     assert line["will_retry"] is True and line["webhook"] == {"status": "not_sent"}

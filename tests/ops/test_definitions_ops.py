@@ -10,8 +10,9 @@ import pytest
 import yaml
 
 from kuva_pipeline.dbt_project import dbt_resource
-from kuva_pipeline.definitions import build_definitions, defs
-from kuva_pipeline.defs import operations as ops
+from kuva_pipeline.definitions import autoloaded, build_definitions, defs
+from kuva_pipeline.defs.jobs import landing_refresh, nightly_refresh
+from kuva_pipeline.defs.schedules import SCORECARD_FRESHNESS, SCORECARD_KEY, with_freshness_policies
 from kuva_pipeline.partitions import feed_partitions
 from kuva_pipeline.resources import WRITER_POOL, default_resources
 from tests.ops.helpers import PROJECT_INSTANCE_YAML, ROOT
@@ -29,7 +30,7 @@ def test_schedule_and_sensors_are_in_the_code_location_and_on_by_default():
 
 def test_unattended_jobs_cover_every_asset_by_feed_month():
     repo = defs.get_repository_def()
-    for job in (ops.nightly_refresh, ops.landing_refresh):
+    for job in (nightly_refresh, landing_refresh):
         # A fetch that KUVA_FETCH leaves off does nothing in one month's run.
         assert job.selection == dg.AssetSelection.all()
         assert repo.get_job(job.name).partitions_def == feed_partitions
@@ -54,14 +55,15 @@ def test_every_warehouse_writer_shares_the_one_slot_pool():
 
 
 def test_scorecard_freshness_policy():
-    mapped = ops.with_freshness_policies(list(build_definitions().assets))
+    # As autoloaded: the dbt models' multi-asset comes twice (defs/publish.py imports it).
+    mapped = with_freshness_policies(list(autoloaded().assets))
     located = dg.Definitions(assets=mapped, resources={"dbt": dbt_resource(), **default_resources()})
     specs = {s.key: s for s in located.resolve_all_asset_specs()}
-    policy = specs[ops.SCORECARD_KEY].freshness_policy
+    policy = specs[SCORECARD_KEY].freshness_policy
     assert policy is not None
     assert policy.fail_window.to_timedelta() == timedelta(hours=36)
     assert policy.warn_window.to_timedelta() == timedelta(hours=26)
-    others = [k for k, s in specs.items() if s.freshness_policy and k != ops.SCORECARD_KEY]
+    others = [k for k, s in specs.items() if s.freshness_policy and k != SCORECARD_KEY]
     assert others == []
 
 
@@ -81,5 +83,5 @@ def test_operations_doc_names_every_setting_and_piece(name):
 
 
 def test_code_location_declares_the_scorecard_freshness_policy():
-    spec = next(s for s in defs.resolve_all_asset_specs() if s.key == ops.SCORECARD_KEY)
-    assert spec.freshness_policy == ops.SCORECARD_FRESHNESS
+    spec = next(s for s in defs.resolve_all_asset_specs() if s.key == SCORECARD_KEY)
+    assert spec.freshness_policy == SCORECARD_FRESHNESS

@@ -10,7 +10,10 @@ import dagster as dg
 import pytest
 
 from kuva_pipeline.definitions import build_definitions
-from kuva_pipeline.defs import operations as ops
+from kuva_pipeline.defs import sensors
+from kuva_pipeline.defs.jobs import landing_refresh
+from kuva_pipeline.defs.sensors import landing_files_sensor
+from kuva_pipeline.landing_scan import decode_cursor, encode_cursor
 from kuva_pipeline.runner import RANGE_END_TAG, RANGE_START_TAG
 from kuva_pipeline.sources.raw import RawSource, Reader
 from tests.ops.helpers import age
@@ -37,7 +40,7 @@ def evaluate(defs, resources):
             definitions=defs,
             resources={"landing": resources["landing"], "warehouse": resources["warehouse"]},
         )
-        result = ops.landing_files_sensor(context)
+        result = landing_files_sensor(context)
         assert isinstance(result, dg.SensorResult)
         return result
 
@@ -69,7 +72,7 @@ def test_new_file_starts_one_run_then_nothing_until_it_changes(evaluate, landing
     second = evaluate(first.cursor)
     assert second.run_requests == []
     assert "no new or changed landing files" in second.skip_reason.skip_message
-    assert ops.decode_cursor(second.cursor) == ops.decode_cursor(first.cursor)
+    assert decode_cursor(second.cursor) == decode_cursor(first.cursor)
 
     # The export is corrected (a row appended): a new version, a new run.
     path = landing_root / NPS
@@ -141,7 +144,7 @@ def test_removed_file_is_forgotten_without_a_run(evaluate, landing_root):
     (landing_root / NPS).unlink()
     second = evaluate(first.cursor)
     assert second.run_requests == []
-    assert ops.decode_cursor(second.cursor) == {}
+    assert decode_cursor(second.cursor) == {}
 
 
 def test_missing_landing_folder_keeps_the_cursor(evaluate, landing_root):
@@ -156,8 +159,8 @@ def test_missing_landing_folder_keeps_the_cursor(evaluate, landing_root):
 def test_cursor_round_trips_and_stays_small():
     versions = {f"nps/{y}/nps_{y}-{m:02d}-{d:02d}.csv": f"{1000 + d}:{time.time_ns()}"
                 for y in (2019, 2020, 2021) for m in range(1, 13) for d in range(1, 29)}
-    cursor = ops.encode_cursor(versions)
-    assert ops.decode_cursor(cursor) == versions
+    cursor = encode_cursor(versions)
+    assert decode_cursor(cursor) == versions
     assert len(cursor) < len(str(versions)) / 2
 
 
@@ -188,11 +191,11 @@ def test_unpartitioned_source_reloads_whole_without_partitions(tmp_path: Path, m
     warehouse = WarehouseResource(path=str(tmp_path / "none.duckdb"))
     defs = dg.Definitions(
         assets=[raw_checkins, marts_checkins],
-        jobs=[ops.landing_refresh],
-        sensors=[ops.landing_files_sensor],
+        jobs=[landing_refresh],
+        sensors=[landing_files_sensor],
         resources={"landing": landing, "warehouse": warehouse},
     )
-    monkeypatch.setattr(ops, "RAW_SOURCES", [CHECKINS])
+    monkeypatch.setattr(sensors, "RAW_SOURCES", [CHECKINS])
     undated = tmp_path / "checkins" / "owner_kir.csv"  # no date token: fine when unpartitioned
     undated.parent.mkdir()
     undated.write_text("meter;date\nx;1.1.2021\n", encoding="utf-8")
@@ -202,6 +205,6 @@ def test_unpartitioned_source_reloads_whole_without_partitions(tmp_path: Path, m
         definitions=defs,
         resources={"landing": landing, "warehouse": warehouse},
     )
-    request = ops.landing_files_sensor(context).run_requests[0]
+    request = landing_files_sensor(context).run_requests[0]
     assert request.partition_key is None and RANGE_START_TAG not in request.tags
     assert _keys(request) == {"raw/checkins_test", "marts/checkins_test"}

@@ -13,7 +13,7 @@ import pytest
 
 from kuva_pipeline import cli
 from kuva_pipeline import summary as run_summary
-from kuva_pipeline.defs import operations as ops
+from kuva_pipeline.defs.alerts import run_failure_alert
 from kuva_pipeline.preflight import preflight
 from kuva_pipeline.sources.nps import NPS_FEEDBACK
 from kuva_pipeline.sources.raw import RawShrinkError, ShrinkGuard, load_raw, max_drop_setting
@@ -184,7 +184,7 @@ def test_a_drop_in_a_refresh_fails_the_run_and_publishes_nothing(project_env, la
             dagster_instance=instance,
             dagster_run=failed,
         ).for_run_failure()
-        ops.run_failure_alert(context)
+        run_failure_alert(context)
     alert = json.loads(Path(project_env["KUVA_ALERT_LOG"]).read_text(encoding="utf-8").splitlines()[-1])
     assert f"raw.nps_feedback 2021-03 held back: {n} rows are loaded" in alert["text"]
     assert alert["failed_steps"][0]["error_kind"] == "permanent"
@@ -199,7 +199,7 @@ def test_a_drop_in_a_refresh_fails_the_run_and_publishes_nothing(project_env, la
 def test_the_nightly_schedule_runs_the_preflight_first_and_alerts(project_env, tmp_path, monkeypatch):
     from zoneinfo import ZoneInfo
 
-    from kuva_pipeline.defs.operations import nightly_refresh_schedule
+    from kuva_pipeline.defs.schedules import nightly_refresh_schedule
 
     monkeypatch.setenv("KUVA_LANDING_DIR", str(tmp_path / "unmounted"))
     tick = datetime(2021, 4, 2, 2, 0, tzinfo=ZoneInfo("Europe/Helsinki"))

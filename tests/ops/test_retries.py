@@ -13,7 +13,7 @@ import pytest
 
 from kuva_pipeline import alerts
 from kuva_pipeline.definitions import build_definitions
-from kuva_pipeline.defs import operations as ops
+from kuva_pipeline.defs.jobs import UNATTENDED_RETRY_POLICY, refresh_job
 from kuva_pipeline.runner import with_siblings
 from kuva_pipeline.sources import landing as landing_module
 from tests.ops.helpers import PYTHON
@@ -85,7 +85,7 @@ def test_flaky_read_is_retried_by_the_job_and_the_run_succeeds(resources, monkey
         return real(path, *args, **kwargs)
 
     monkeypatch.setattr(landing_module, "detect_encoding", flaky)
-    job_def = ops.refresh_job("fast_retry_refresh", "test", retry_policy=FAST)
+    job_def = refresh_job("fast_retry_refresh", "test", retry_policy=FAST)
     defs = build_definitions(resources=resources, jobs=[job_def])
     result = defs.resolve_job_def("fast_retry_refresh").execute_in_process(
         partition_key="2021-03-01",
@@ -103,10 +103,10 @@ def test_unattended_jobs_retry_with_exponential_backoff():
     defs = build_definitions()
     for name in ("nightly_refresh", "landing_refresh"):
         policy = defs.resolve_job_def(name).op_retry_policy
-        assert policy == ops.UNATTENDED_RETRY_POLICY
-    assert ops.UNATTENDED_RETRY_POLICY.max_retries == 3
-    assert ops.UNATTENDED_RETRY_POLICY.backoff == dg.Backoff.EXPONENTIAL
-    assert ops.UNATTENDED_RETRY_POLICY.delay == 30
+        assert policy == UNATTENDED_RETRY_POLICY
+    assert UNATTENDED_RETRY_POLICY.max_retries == 3
+    assert UNATTENDED_RETRY_POLICY.backoff == dg.Backoff.EXPONENTIAL
+    assert UNATTENDED_RETRY_POLICY.delay == 30
 
 
 # ------------------------------------------------------------------ what counts as permanent
@@ -172,7 +172,7 @@ def _job_with(step_body, name: str) -> dg.JobDefinition:
             step_body()
 
     defs = dg.Definitions(
-        assets=[example], jobs=[ops.refresh_job(name, "test", retry_policy=FAST)]
+        assets=[example], jobs=[refresh_job(name, "test", retry_policy=FAST)]
     )
     return defs.resolve_job_def(name)
 
@@ -261,7 +261,7 @@ def test_project_permanent_errors_fail_fast(case, resources, tmp_path):
             ),
         }
         selection = [dg.AssetKey(["raw", "finance"]), dg.AssetKey(["staging", "finance_typed"])]
-    job_def = ops.refresh_job("permanent_refresh", "test", retry_policy=FAST)
+    job_def = refresh_job("permanent_refresh", "test", retry_policy=FAST)
     defs = build_definitions(resources=resources, jobs=[job_def])
     result = defs.resolve_job_def("permanent_refresh").execute_in_process(
         asset_selection=selection,

@@ -12,7 +12,7 @@ import pytest
 
 from kuva_pipeline import cli
 from kuva_pipeline import summary as run_summary
-from kuva_pipeline.defs import operations as ops
+from kuva_pipeline.defs.alerts import run_warning_alert
 from tests.ops.helpers import FIXTURES
 
 SLICE = "+key:meters/nps_measures"
@@ -61,7 +61,7 @@ def test_refresh_ends_with_summary_tags_and_warning_exit_code(project_env, capsy
                 for e in instance.all_logs(second.run_id, of_type=dg.DagsterEventType.RUN_SUCCESS)
             ),
         )
-        ops.run_warning_alert(context)
+        run_warning_alert(context)
     lines = Path(project_env["KUVA_ALERT_LOG"]).read_text(encoding="utf-8").splitlines()
     alert = json.loads(lines[-1])
     assert alert["event"] == "run_warnings" and alert["run_id"] == second.run_id

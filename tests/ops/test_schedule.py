@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from kuva_pipeline.defs.operations import nightly_refresh_schedule
+from kuva_pipeline.defs.schedules import nightly_refresh_schedule
 from kuva_pipeline.partitions import feed_partitions
 
 HEL = ZoneInfo("Europe/Helsinki")

@@ -9,7 +9,7 @@ import duckdb
 
 from kuva_pipeline import cli
 from kuva_pipeline.definitions import build_definitions
-from kuva_pipeline.defs import operations as ops
+from kuva_pipeline.defs.sensors import landing_files_sensor
 from kuva_pipeline.resources import LandingResource, WarehouseResource
 from kuva_pipeline.runner import RANGE_END_TAG, RANGE_START_TAG
 from tests.ops.helpers import FIXTURES, age
@@ -28,7 +28,7 @@ def _tick(landing_root: Path, warehouse: Path, cursor: str | None = None) -> dg.
         definitions=build_definitions(resources=resources),
         resources=resources,
     )
-    return ops.landing_files_sensor(context)
+    return landing_files_sensor(context)
 
 
 def test_after_a_refresh_the_sensor_sees_nothing_new_and_the_range_ends_at_the_data(
