@@ -357,20 +357,89 @@ def cmd_catalog(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- the UI
 
 
+UI_STOP_SECONDS = 30
+"""How long `kuva ui` waits for the Dagster UI and the view to stop before killing them."""
+
+
+def _stop_child(proc, sig: int) -> None:
+    """Ask a child started in its own session to stop; kill its whole group if it does not."""
+    import contextlib
+    import signal
+    import subprocess
+
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=UI_STOP_SECONDS)
+    # Whatever the child started and left behind (a code server, say) goes with it.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
+    import signal
+    import subprocess
+    import time
+
     home = _use_project_instance()
-    cmd = [
+    dagster_cmd = [
         str(Path(sys.executable).with_name("dagster")),
         "dev",
         "-w",
         str(settings.PROJECT_ROOT / "workspace.yaml"),
+        "-h",
+        "127.0.0.1",
         "-p",
         str(args.port),
     ]
-    print(f"DAGSTER_HOME={home}; starting: {' '.join(cmd)}")
-    os.chdir(settings.PROJECT_ROOT)
-    os.execv(cmd[0], cmd)
-    return 0  # pragma: no cover
+    view_cmd = [sys.executable, "-m", "kuva_pipeline.cli", "serve", "--host", "127.0.0.1", "--port", str(args.view_port)]
+    env = dict(os.environ)
+    # The view's links into the Dagster UI go to the one started here.
+    env.setdefault("KUVA_DAGSTER_URL", f"http://127.0.0.1:{args.port}")
+    print(f"DAGSTER_HOME={home}; starting: {' '.join(dagster_cmd)}")
+    print(f"Dagster UI:         http://127.0.0.1:{args.port}/")
+    if not args.no_view:
+        print(f"Scorecard view:     http://127.0.0.1:{args.view_port}/")
+    print("Ctrl+C stops both.", flush=True)
+
+    def terminate(signum, frame):  # a supervisor's SIGTERM stops both, like Ctrl+C
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    # Each child runs in its own session, so a Ctrl+C reaches only this process, which then
+    # stops both in order; nothing is left running if one of them hangs.
+    dagster = view = None
+    try:
+        dagster = subprocess.Popen(dagster_cmd, cwd=settings.PROJECT_ROOT, env=env, start_new_session=True)
+        if not args.no_view:
+            view = subprocess.Popen(view_cmd, cwd=settings.PROJECT_ROOT, env=env, start_new_session=True)
+        view_reported = False
+        while True:
+            code = dagster.poll()
+            if code is not None:
+                print(f"kuva ui: the Dagster UI stopped (exit {code}); stopping the scorecard view", file=sys.stderr)
+                return code or 1
+            if view is not None and not view_reported and view.poll() is not None:
+                print(
+                    f"kuva ui: the scorecard view stopped (exit {view.returncode}, see above); "
+                    "the Dagster UI keeps running",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                view_reported = True
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("kuva ui: stopping the Dagster UI and the scorecard view", file=sys.stderr, flush=True)
+        return 0
+    finally:
+        # A second Ctrl+C must not cut the stopping short and leave a child running.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, previous)
+        for child, sig in ((view, signal.SIGTERM), (dagster, signal.SIGINT)):
+            if child is not None:
+                _stop_child(child, sig)
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -404,6 +473,19 @@ def _view_snapshot(args: argparse.Namespace):
     return SnapshotSource(path=Path(args.snapshot or settings.path_setting("KUVA_BI_PATH")))
 
 
+def _as_of_computer(args: argparse.Namespace):
+    """The computer of unpublished days, over the source copy beside the warehouse; None when off."""
+    if getattr(args, "no_as_of", False):
+        return None
+    from kuva_pipeline.timetravel import source_copy_path
+    from kuva_pipeline.web.asof import AsOfComputer
+
+    copy = Path(args.as_of_sources) if args.as_of_sources else source_copy_path(
+        settings.path_setting("KUVA_WAREHOUSE_PATH")
+    )
+    return AsOfComputer(copy, Path(args.as_of_cache) if args.as_of_cache else None)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -416,12 +498,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except SnapshotUnavailable as exc:
         print(f"kuva serve: {exc}", file=sys.stderr)
         return 1
+    computer = _as_of_computer(args)
     print(f"Scorecard view of {snap.source} on http://{args.host}:{args.port}/ (Ctrl+C stops it)")
-    uvicorn.run(create_app(source), host=args.host, port=args.port, log_level="warning")
+    if computer is not None:
+        print(f"Other days: time travel over {computer.source_copy}, cached in {computer.cache_dir}")
+    sys.stdout.flush()
+    uvicorn.run(create_app(source, computer), host=args.host, port=args.port, log_level="warning")
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from kuva_pipeline.web.asof import needs_computing
     from kuva_pipeline.web.report import write_report
     from kuva_pipeline.web.snapshot import SnapshotUnavailable
 
@@ -430,6 +517,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     except SnapshotUnavailable as exc:
         print(f"kuva report: {exc}", file=sys.stderr)
         return 1
+    # The documents' own forecast days that were not published are computed, so the
+    # static pages hold every day the document names.
+    computer = _as_of_computer(args)
+    if computer is not None:
+        try:
+            for day in snap.forecast_rounds():
+                if not needs_computing(snap, day):
+                    continue
+                print(f"computing {day} with time travel...", flush=True)
+                result = computer.wait(snap, day)
+                if result.state == "ready":
+                    snap = result.snapshot
+                else:
+                    print(f"kuva report: {day} left out: {result.reason}", file=sys.stderr)
+        finally:
+            computer.close()
     files = write_report(snap, Path(args.html))
     print(f"wrote {len(files)} pages to {Path(args.html) / 'index.html'}")
     return 0
@@ -537,8 +640,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-open", action="store_true", help="only build it and print its path")
     p.set_defaults(func=cmd_docs)
 
-    p = sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this project")
-    p.add_argument("--port", type=int, default=3000)
+    p = sub.add_parser(
+        "ui",
+        help="open the Dagster UI (dagster dev) and, beside it, the scorecard view (kuva serve)",
+        description="Start the Dagster UI with its daemon (dagster dev) and the scorecard view "
+        "(kuva serve) beside it; Ctrl+C stops both.",
+    )
+    p.add_argument("--port", type=int, default=3000, help="port of the Dagster UI (default 3000)")
+    p.add_argument("--view-port", type=int, default=8080, help="port of the scorecard view (default 8080)")
+    p.add_argument("--no-view", action="store_true", help="start the Dagster UI alone")
     p.set_defaults(func=cmd_ui)
 
     for name, help_text in (
@@ -549,6 +659,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--snapshot", help="BI snapshot file (default KUVA_BI_PATH or data/warehouse/kuva_bi.duckdb)")
         p.add_argument("--postgres", metavar="URL", help="read the PostgreSQL publication instead")
         p.add_argument("--pg-schema", default="kuva_bi", help="schema of the PostgreSQL publication")
+        p.add_argument(
+            "--as-of-sources",
+            metavar="FILE",
+            help="the source copy time travel computes unpublished days from (default: the "
+            "one `kuva refresh` writes beside KUVA_WAREHOUSE_PATH, kuva_as_of_sources.duckdb)",
+        )
+        p.add_argument(
+            "--as-of-cache", metavar="DIR", help="where computed days are kept (default: beside the source copy)"
+        )
+        p.add_argument(
+            "--no-as-of", action="store_true", help="only the published days; compute no others"
+        )
         if name == "serve":
             p.add_argument("--host", default="127.0.0.1")
             p.add_argument("--port", type=int, default=8080)

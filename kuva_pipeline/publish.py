@@ -7,6 +7,11 @@ previous publication or the next one, never a mix. Each publication carries a
 `_publication` table (refresh id, time, row counts) that tells a reader which one it
 sees. Pure functions over an open warehouse connection; Dagster wraps them in an asset.
 See docs/serving.md.
+
+Beside the warehouse (not beside the snapshot), each DuckDB publication also writes a
+copy of the warehouse's dbt sources, stamped with the same refresh: the scorecard view
+recomputes days that were not published from it with time travel, so it never opens
+the live warehouse (docs/scorecard_view.md).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import random
 import re
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,14 +66,6 @@ SWAP_ATTEMPT_MS = 200
 waits for another must never be the one PostgreSQL's deadlock detector cancels."""
 
 FETCH_BATCH_ROWS = 10_000
-
-SNAPSHOT_EXTRAS: tuple[tuple[str, str], ...] = (("marts", "checkins"), ("marts", "dim_goal"))
-"""Warehouse tables the scorecard view (`kuva serve`) reads beside `bi`, copied into the
-snapshot under their own schema when the warehouse has them: the check-in history with
-statuses and forecasts, and each goal's responsible persons as the catalog lists them.
-Neither holds personal data (check-in comments and authors stop at raw). They are not
-part of the BI contract and are not published to PostgreSQL."""
-
 
 @dataclass(frozen=True)
 class PublishResult:
@@ -180,57 +177,30 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def publish_snapshot(
-    con: duckdb.DuckDBPyConnection, target_path: Path, *, refresh_id: str
-) -> PublishResult:
-    """Copy schema `bi` of the open warehouse into a new DuckDB file and swap it in atomically.
+def _write_file_atomically(
+    con: duckdb.DuckDBPyConnection,
+    target: Path,
+    fill: Callable[[str], dict[str, int]],
+    storage_version: str | None = None,
+) -> dict[str, int]:
+    """Fill a new DuckDB file through `con` (attached under the alias `fill` is given, in one
+    transaction) and swap it in over `target` with `os.replace`; returns what `fill` returns.
 
-    Views become tables (the snapshot has no `marts` to point at); table, view and
-    column comments are copied. The new file is written beside the target, checkpointed,
-    detached and renamed over it with `os.replace`: a reader that already opened the old
-    file keeps its inode (POSIX) and a new reader opens either file whole. `con` must be
-    a writable warehouse connection with no transaction open; the snapshot is read in
-    one transaction, so it is consistent even if other work shares the connection.
+    The file is written beside the target, checkpointed, detached and renamed over it: a
+    reader that already opened the old file keeps its inode (POSIX) and a new reader
+    opens either file whole. On any error the temporary file is removed.
     """
-    target = Path(target_path).absolute()
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_tmp_files(target)
     tmp = target.with_name(f"{target.name}.tmp-{secrets.token_hex(6)}")
-    alias = f"kuva_snapshot_{secrets.token_hex(6)}"
-    published_at = datetime.now(UTC)
+    alias = f"kuva_publish_{secrets.token_hex(6)}"
+    options = f" (STORAGE_VERSION {_literal(storage_version)})" if storage_version else ""
     attached = False
     try:
-        con.execute(
-            f"ATTACH {_literal(str(tmp))} AS {alias} "
-            f"(STORAGE_VERSION {_literal(SNAPSHOT_STORAGE_VERSION)})"
-        )
+        con.execute(f"ATTACH {_literal(str(tmp))} AS {alias}{options}")
         attached = True
-        row_counts: dict[str, int] = {}
         with _duckdb_transaction(con):
-            relations = _bi_relations(con)
-            con.execute(f"CREATE SCHEMA {alias}.{BI_SCHEMA}")
-            for rel in relations:
-                dest = f"{alias}.{BI_SCHEMA}.{_ident(rel.name)}"
-                con.execute(f"CREATE TABLE {dest} AS SELECT * FROM {BI_SCHEMA}.{_ident(rel.name)}")
-                if rel.comment:
-                    con.execute(f"COMMENT ON TABLE {dest} IS {_literal(rel.comment)}")
-                for col in rel.columns:
-                    if col.comment:
-                        con.execute(
-                            f"COMMENT ON COLUMN {dest}.{_ident(col.name)} IS {_literal(col.comment)}"
-                        )
-                row_counts[rel.name] = con.execute(f"SELECT count(*) FROM {dest}").fetchone()[0]
-            _copy_snapshot_extras(con, alias)
-            pub = f"{alias}.{BI_SCHEMA}.{PUBLICATION_TABLE}"
-            con.execute(
-                f"CREATE TABLE {pub} (refresh_id VARCHAR NOT NULL, published_at TIMESTAMPTZ NOT NULL,"
-                " table_name VARCHAR NOT NULL, row_count BIGINT NOT NULL)"
-            )
-            con.execute(f"COMMENT ON TABLE {pub} IS {_literal(_PUBLICATION_COMMENT)}")
-            con.executemany(
-                f"INSERT INTO {pub} VALUES (?, ?, ?, ?)",
-                [(refresh_id, published_at, name, n) for name, n in row_counts.items()],
-            )
+            result = fill(alias)
         # Everything must be in the main file before the rename: a WAL left beside the
         # temporary name would not follow it.
         con.execute(f"CHECKPOINT {alias}")
@@ -245,24 +215,119 @@ def publish_snapshot(
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
         raise
+    return result
+
+
+def publish_snapshot(
+    con: duckdb.DuckDBPyConnection, target_path: Path, *, refresh_id: str
+) -> PublishResult:
+    """Copy schema `bi` of the open warehouse into a new DuckDB file and swap it in atomically.
+
+    Views become tables (the snapshot has no `marts` to point at); table, view and
+    column comments are copied. `con` must be a writable warehouse connection with no
+    transaction open; the snapshot is read in one transaction, so it is consistent even
+    if other work shares the connection. First, a warehouse file that holds the catalog
+    gets its source copy for time travel (`publish_source_copy`), so a reader that sees
+    this snapshot finds the copy of the same refresh beside the warehouse.
+    """
+    target = Path(target_path).absolute()
+    published_at = datetime.now(UTC)
+    publish_source_copy(con, refresh_id=refresh_id)
+
+    def fill(alias: str) -> dict[str, int]:
+        row_counts: dict[str, int] = {}
+        relations = _bi_relations(con)
+        con.execute(f"CREATE SCHEMA {alias}.{BI_SCHEMA}")
+        for rel in relations:
+            dest = f"{alias}.{BI_SCHEMA}.{_ident(rel.name)}"
+            con.execute(f"CREATE TABLE {dest} AS SELECT * FROM {BI_SCHEMA}.{_ident(rel.name)}")
+            if rel.comment:
+                con.execute(f"COMMENT ON TABLE {dest} IS {_literal(rel.comment)}")
+            for col in rel.columns:
+                if col.comment:
+                    con.execute(
+                        f"COMMENT ON COLUMN {dest}.{_ident(col.name)} IS {_literal(col.comment)}"
+                    )
+            row_counts[rel.name] = con.execute(f"SELECT count(*) FROM {dest}").fetchone()[0]
+        pub = f"{alias}.{BI_SCHEMA}.{PUBLICATION_TABLE}"
+        con.execute(
+            f"CREATE TABLE {pub} (refresh_id VARCHAR NOT NULL, published_at TIMESTAMPTZ NOT NULL,"
+            " table_name VARCHAR NOT NULL, row_count BIGINT NOT NULL)"
+        )
+        con.execute(f"COMMENT ON TABLE {pub} IS {_literal(_PUBLICATION_COMMENT)}")
+        con.executemany(
+            f"INSERT INTO {pub} VALUES (?, ?, ?, ?)",
+            [(refresh_id, published_at, name, n) for name, n in row_counts.items()],
+        )
+        return row_counts
+
+    row_counts = _write_file_atomically(con, target, fill, SNAPSHOT_STORAGE_VERSION)
     return PublishResult(str(target), refresh_id, published_at, row_counts)
 
 
-def _copy_snapshot_extras(con: duckdb.DuckDBPyConnection, alias: str) -> None:
+def _warehouse_file(con: duckdb.DuckDBPyConnection) -> Path | None:
+    path = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()[0]
+    return Path(path).absolute() if path else None
+
+
+def publish_source_copy(
+    con: duckdb.DuckDBPyConnection, *, refresh_id: str, target: Path | None = None
+) -> Path | None:
+    """Copy the warehouse's dbt sources into a file of their own for time travel; its path.
+
+    The copy holds what `kuva_pipeline.timetravel` reads (the raw, reference, catalog and
+    check-result tables the dbt project declares as sources) and a `_source_copy` row
+    naming the refresh. It goes to `timetravel.source_copy_path(warehouse)` unless
+    `target` is given, swapped in atomically like the snapshot. The raw layer keeps its
+    personal columns there, so the copy stays beside the warehouse, never with BI files.
+    A warehouse without the catalog (nothing to score) or held in memory gets no copy:
+    None.
+    """
+    from kuva_pipeline.timetravel import (
+        MIRRORED_SCHEMAS,
+        SOURCE_COPY_META,
+        source_copy_path,
+        source_tables,
+    )
+
+    warehouse = _warehouse_file(con)
     present = set(
         con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() "
-            "WHERE database_name = current_database()"
+            "WHERE database_name = current_database() "
+            "UNION ALL SELECT schema_name, view_name FROM duckdb_views() "
+            "WHERE database_name = current_database() AND NOT internal"
         ).fetchall()
     )
-    for schema, table in SNAPSHOT_EXTRAS:
-        if (schema, table) not in present:
-            continue
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {alias}.{_ident(schema)}")
+    if (target is None and warehouse is None) or ("marts", "dim_scorecard") not in present:
+        return None
+    target = Path(target).absolute() if target else source_copy_path(warehouse)
+    sources = source_tables()
+    copied = sorted(
+        (schema, table)
+        for schema, table in present
+        if schema in MIRRORED_SCHEMAS and table in sources.get(schema, ())
+    )
+
+    def fill(alias: str) -> dict[str, int]:
+        counts = {}
+        for schema in sorted({s for s, _ in copied}):
+            con.execute(f"CREATE SCHEMA {alias}.{_ident(schema)}")
+        for schema, table in copied:
+            dest = f"{alias}.{_ident(schema)}.{_ident(table)}"
+            con.execute(f"CREATE TABLE {dest} AS SELECT * FROM {_ident(schema)}.{_ident(table)}")
+            counts[f"{schema}.{table}"] = con.execute(f"SELECT count(*) FROM {dest}").fetchone()[0]
         con.execute(
-            f"CREATE TABLE {alias}.{_ident(schema)}.{_ident(table)} AS "
-            f"SELECT * FROM {_ident(schema)}.{_ident(table)}"
+            f"CREATE TABLE {alias}.main.{SOURCE_COPY_META} AS "
+            "SELECT ?::VARCHAR AS refresh_id, now()::TIMESTAMPTZ AS copied_at",
+            [refresh_id],
         )
+        return counts
+
+    _write_file_atomically(con, target, fill)
+    return target
 
 
 # ---------------------------------------------------------------- PostgreSQL

@@ -12,14 +12,23 @@ Data backfilled later (the bundled sample, say) was not known on a past day;
 `ignore_load_time=True` asks instead what today's data says about the days up
 to the as-of day. What each refresh actually showed is kept in
 `marts.scorecard_history`.
+
+`bi_as_of` runs the published models too (`bi.scorecard`, `bi.goals`,
+`bi.scorecards`, `bi.checkins`), so a past day comes out labelled exactly as a
+published one. The scorecard view computes days that were not published that
+way, against the copy of the sources each publication writes beside the
+warehouse (`source_copy_path`), never against the live warehouse file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -39,6 +48,27 @@ MIRRORED_SCHEMAS = ("raw", "staging", "marts", "quality")
 
 SCORED = "marts__scorecard"
 
+BI_AS_OF = {
+    "scorecard": "bi__scorecard",
+    "goals": "bi__goals",
+    "scorecards": "bi__scorecards",
+    "checkins": "bi__checkins",
+}
+"""The published tables time travel rebuilds for one day: bi table -> dbt model."""
+
+SOURCE_COPY_META = "_source_copy"
+"""Table of a source copy naming the refresh that wrote it (refresh_id, copied_at)."""
+
+
+def source_copy_path(warehouse: Path) -> Path:
+    """Where a publication puts the copy of the warehouse's sources time travel reads.
+
+    Beside the warehouse, not beside the BI snapshot: it holds the raw layer, personal
+    data included, so it belongs where the warehouse is kept.
+    """
+    warehouse = Path(warehouse)
+    return warehouse.with_name(f"{warehouse.stem}_as_of_sources.duckdb")
+
 
 class TimeTravelError(RuntimeError):
     """The past scorecard could not be rebuilt; the message says why."""
@@ -48,7 +78,7 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _source_tables() -> dict[str, set[str]]:
+def source_tables() -> dict[str, set[str]]:
     """The dbt sources, schema -> tables, from the manifest."""
     manifest = load_manifest()
     found: dict[str, set[str]] = {}
@@ -60,7 +90,7 @@ def _source_tables() -> dict[str, set[str]]:
 def _mirror(scratch: Path, warehouse: str, as_of: date, ignore_load_time: bool) -> None:
     """Views in the scratch database over the warehouse's sources, raw limited to `as_of`."""
     cutoff = datetime.combine(as_of + timedelta(days=1), time.min)
-    sources = _source_tables()
+    sources = source_tables()
     con = duckdb.connect(str(scratch))
     try:
         con.execute(f"ATTACH {_lit(warehouse)} AS wh (READ_ONLY)")
@@ -93,7 +123,9 @@ def _mirror(scratch: Path, warehouse: str, as_of: date, ignore_load_time: bool) 
         con.close()
 
 
-def _run_models(scratch: Path, warehouse: str, as_of: date, year: int) -> None:
+def _run_models(
+    scratch: Path, warehouse: str, as_of: date, year: int, models: tuple[str, ...] = (SCORED,)
+) -> None:
     """dbt runs every model the scorecard needs, as of the day, into the scratch database.
 
     dbt runs as its own process, so no connection to the warehouse or the
@@ -109,7 +141,7 @@ def _run_models(scratch: Path, warehouse: str, as_of: date, year: int) -> None:
         dbt_executable(), "run", "--quiet", "--log-format", "json", "--target", "time_travel",
         "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
         "--target-path", str(scratch.parent / "target"), "--log-path", str(scratch.parent),
-        "--select", f"+{SCORED}", "--vars", json.dumps(dbt_vars),
+        "--select", *(f"+{m}" for m in models), "--vars", json.dumps(dbt_vars),
     ]
     with warehouse_env(Path(warehouse), KUVA_TIME_TRAVEL_PATH=str(scratch)):
         done = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ))
@@ -126,13 +158,16 @@ def _run_models(scratch: Path, warehouse: str, as_of: date, year: int) -> None:
         raise TimeTravelError(f"the models could not be run as of {as_of}: {detail}")
 
 
-def scorecard_as_of(
+@contextlib.contextmanager
+def _scratch_as_of(
     as_of: date,
-    year: int | None = None,
-    database: str | None = None,
-    ignore_load_time: bool = False,
-) -> list[dict]:
-    """The scorecard rows of `year` (default: the as-of day's year) as known on `as_of`."""
+    year: int | None,
+    database: str | None,
+    ignore_load_time: bool,
+    models: tuple[str, ...] = (SCORED,),
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a scratch database holding `models` (and what they need)
+    as of `as_of`, with the warehouse attached as `wh` for the views over its sources."""
     from kuva_pipeline.report import ScorecardUnavailable
 
     if year is not None and as_of.year != year:
@@ -140,10 +175,12 @@ def scorecard_as_of(
             f"--as-of {as_of} is not in {year}: time travel scores a year's scorecard on one of its days"
         )
     path = str(Path(database).resolve()) if database else str(settings.path_setting("KUVA_WAREHOUSE_PATH"))
+    if not Path(path).exists():
+        raise ScorecardUnavailable(f"no warehouse at {path} yet: run `kuva refresh` first")
     try:
         con = duckdb.connect(path, read_only=True)
     except duckdb.Error as exc:
-        raise ScorecardUnavailable(f"cannot open the warehouse {path}: {exc}") from exc
+        raise ScorecardUnavailable(f"cannot open the warehouse {path}: {str(exc).splitlines()[0]}") from None
     try:
         has_catalog = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' "
@@ -157,13 +194,98 @@ def scorecard_as_of(
         scratch = Path(tmp) / "as_of.duckdb"
         _mirror(scratch, path, as_of, ignore_load_time)
         try:
-            _run_models(scratch, path, as_of, year or as_of.year)
+            _run_models(scratch, path, as_of, year or as_of.year, models)
         except TimeTravelError as exc:
             raise ScorecardUnavailable(str(exc)) from exc
-        con = duckdb.connect(str(scratch), read_only=True)
+        # Writable, so a caller can attach a file to copy results into; the scratch
+        # database is thrown away with its folder anyway.
+        con = duckdb.connect(str(scratch))
         try:
-            cursor = con.execute("SELECT * FROM marts.scorecard ORDER BY scorecard_id, goal_id, meter_id")
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            con.execute(f"ATTACH {_lit(path)} AS wh (READ_ONLY)")
+            yield con
         finally:
             con.close()
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def scorecard_as_of(
+    as_of: date,
+    year: int | None = None,
+    database: str | None = None,
+    ignore_load_time: bool = False,
+) -> list[dict]:
+    """The scorecard rows of `year` (default: the as-of day's year) as known on `as_of`."""
+    with _scratch_as_of(as_of, year, database, ignore_load_time) as con:
+        return _rows(con, "SELECT * FROM marts.scorecard ORDER BY scorecard_id, goal_id, meter_id")
+
+
+def bi_as_of(
+    as_of: date,
+    year: int | None = None,
+    database: str | None = None,
+    ignore_load_time: bool = False,
+) -> dict[str, list[dict]]:
+    """The published tables of `BI_AS_OF` as a publication on `as_of` would have held them.
+
+    Only the scorecards of the as-of day's year are scored; `checkins` holds the
+    check-ins dated by that day.
+    """
+    models = tuple(BI_AS_OF.values())
+    with _scratch_as_of(as_of, year, database, ignore_load_time, models) as con:
+        return {table: _rows(con, f"SELECT * FROM bi.{table}") for table in BI_AS_OF}
+
+
+def write_bi_as_of(
+    as_of: date,
+    out: Path,
+    database: str | None = None,
+    ignore_load_time: bool = False,
+) -> None:
+    """Write `bi_as_of`'s tables into the DuckDB file `out` (schema bi), replacing it whole.
+
+    `bi._as_of` (as_of, refresh_id, computed_at) names the day and, when the database
+    is a source copy, the refresh that wrote the copy.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f"{out.name}.tmp-{secrets.token_hex(4)}")
+    models = tuple(BI_AS_OF.values())
+    try:
+        with _scratch_as_of(as_of, None, database, ignore_load_time, models) as con:
+            refresh_id = source_copy_refresh_id(con, "wh")
+            con.execute(f"ATTACH {_lit(str(tmp))} AS out_file")
+            try:
+                con.execute("CREATE SCHEMA out_file.bi")
+                for table in BI_AS_OF:
+                    con.execute(f"CREATE TABLE out_file.bi.{table} AS SELECT * FROM bi.{table}")
+                con.execute(
+                    "CREATE TABLE out_file.bi._as_of AS SELECT ?::DATE AS as_of, "
+                    "?::VARCHAR AS refresh_id, now()::TIMESTAMPTZ AS computed_at",
+                    [as_of, refresh_id],
+                )
+                con.execute("CHECKPOINT out_file")
+            finally:
+                con.execute("DETACH out_file")
+        os.replace(tmp, out)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+
+
+def source_copy_refresh_id(con: duckdb.DuckDBPyConnection, database: str | None = None) -> str | None:
+    """The refresh that wrote the source copy open in `con` (or attached as `database`), if any."""
+    db = database or con.execute("SELECT current_database()").fetchone()[0]
+    present = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' "
+        "AND table_name = ?",
+        [db, SOURCE_COPY_META],
+    ).fetchone()[0]
+    if not present:
+        return None
+    row = con.execute(f'SELECT refresh_id FROM "{db}".main.{SOURCE_COPY_META}').fetchone()
+    return row[0] if row else None

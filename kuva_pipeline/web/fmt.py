@@ -93,6 +93,16 @@ def distinct_decimals(values: Iterable[float | None], unit: str | None) -> int:
     return digits
 
 
+def target_decimals(values: Iterable[float | None], unit: str | None) -> int:
+    """Decimals for a target's bounds and tier thresholds: the unit's usual ones, more when
+    thresholds would otherwise look alike, none when every one is whole."""
+    values = list(values)
+    digits = max(default_decimals(unit), distinct_decimals(values, unit))
+    if digits and all(v is None or float(v).is_integer() for v in values):
+        digits = 0
+    return digits
+
+
 def day(value: date | datetime | None, lang: str) -> str:
     if value is None:
         return "–"

@@ -7,8 +7,6 @@ models publish too (`marts.dim_label`); the rest is the view's own wording.
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from kuva_pipeline.scoring.labels import (  # noqa: F401 - the view's vocabulary, one place
     CHECKIN_STATUS_LABELS,
     FORECAST_LABELS,
@@ -16,7 +14,6 @@ from kuva_pipeline.scoring.labels import (  # noqa: F401 - the view's vocabulary
     STATUS_SORT,
     STATUS_STYLE,
     TIER_LABELS,
-    TIER_POINTS,
 )
 
 LANGS = ("fi", "en")
@@ -32,6 +29,7 @@ DATA_QUALITY_LABELS = {
 AS_OF_KIND_LABELS = {
     "document": {"fi": "asiakirjan päivä", "en": "document date"},
     "latest": {"fi": "viimeisin", "en": "latest"},
+    "time_travel": {"fi": "laskettu jälkikäteen", "en": "recomputed"},
 }
 
 DIRECTION_LABELS = {
@@ -87,22 +85,6 @@ def label(table: dict[str, dict[str, str]], key: str | None, lang: str) -> str:
     return table.get(key, {}).get(lang, key)
 
 
-def scorecard_tier(total: float | None, maximum: float | None) -> str | None:
-    """The tier a weighted total reaches: the highest whose share of points it attains.
-
-    Tier points are evenly spaced (1/3, 2/3, 1 of a goal area's weight), so a total of
-    two thirds of the maximum is the challenging level across the scorecard.
-    """
-    if total is None or not maximum:
-        return None
-    share = Fraction(total).limit_denominator(10_000) / Fraction(maximum).limit_denominator(10_000)
-    reached = "none"
-    for tier, points in TIER_POINTS.items():
-        if share >= points:
-            reached = tier
-    return reached
-
-
 UI = {
     "site_title": {"fi": "Kulttuurin ja vapaa-ajan toimialan tuloskortit", "en": "Culture and Leisure Division scorecards"},
     "front_title": {"fi": "Tuloskortit", "en": "Scorecards"},
@@ -122,6 +104,31 @@ UI = {
         "fi": "Päivä {asked} on ennen ensimmäistä arviota; näytetään {shown}.",
         "en": "{asked} is before the first scoring; showing {shown}.",
     },
+    "as_of_computed": {
+        "fi": "Tuloskorttia ei julkaistu päivältä {day}: se on laskettu aikamatkalla samoista tiedoista "
+        "ja säännöistä kuin julkaistut päivät, {day} asti.",
+        "en": "No scorecard was published for {day}: it was recomputed with time travel from the same "
+        "data and rules as the published days, up to {day}.",
+    },
+    "as_of_unavailable": {
+        "fi": "Päivää {asked} ei voitu laskea: {reason}",
+        "en": "{asked} could not be computed: {reason}",
+    },
+    "computing_title": {"fi": "Lasketaan tilannetta {day}", "en": "Computing the scorecard as of {day}"},
+    "computing_body": {
+        "fi": "Päivältä {day} ei ole julkaistua tuloskorttia, joten se lasketaan nyt aikamatkalla samoista "
+        "tiedoista ja säännöistä kuin julkaistut päivät. Laskenta kestää tavallisesti 15–60 sekuntia.",
+        "en": "No scorecard was published for {day}, so it is being recomputed now with time travel, "
+        "from the same data and rules as the published days. This usually takes 15–60 seconds.",
+    },
+    "computing_queue": {"fi": "Jonossa ennen tätä päivää: {n}.", "en": "Days queued before this one: {n}."},
+    "computing_wait": {"fi": "Näytä tulos, kun se on valmis", "en": "Show the result when it is ready"},
+    "computing_wait_note": {
+        "fi": "Linkki avaa sivun heti, kun laskenta valmistuu (enintään {minutes} min).",
+        "en": "The link opens the page as soon as the computation is done (within {minutes} min).",
+    },
+    "computing_published": {"fi": "Näytä sen sijaan {day} (julkaistu)", "en": "Show {day} instead (published)"},
+    "forecast_round_day": {"fi": "ennusteet {round}", "en": "forecast {round}"},
     "not_scored_yet": {"fi": "Ei vielä arvioitu tähän päivään mennessä.", "en": "Not yet scored by this day."},
     "weighted_total": {"fi": "Painotettu kokonaispistemäärä", "en": "Weighted total"},
     "of_max": {"fi": "/ {max} pistettä", "en": "of {max} points"},

@@ -15,9 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-BI_TABLES = ("scorecards", "scorecard", "goals", "meters", "meter_values", "quality_checks", "_publication")
-EXTRA_TABLES = ("marts.checkins", "marts.dim_goal")
-"""Tables `publish_snapshot` copies beside `bi` for this view; optional."""
+BI_TABLES = (
+    "scorecards", "scorecard", "goals", "meters", "meter_values", "quality_checks", "checkins", "_publication",
+)
+"""The published tables the view reads: only `bi`, the same in the snapshot and in PostgreSQL."""
+
+REQUIRED_COLUMNS = {
+    "scorecards": ("tier", "data_until", "meters_data_problems"),
+    "goals": ("responsible",),
+}
+"""Columns a publication older than the view lacks; such a snapshot must be published again."""
 
 
 class SnapshotUnavailable(RuntimeError):
@@ -55,9 +62,8 @@ class Snapshot:
         for row in self.tables["goals"]:
             self._goals.setdefault((row["scorecard_id"], as_day(row["as_of"])), []).append(row)
         self._checkins: dict[str, list[Row]] = {}
-        for row in self.tables.get("marts.checkins") or []:
+        for row in self.tables["checkins"]:
             self._checkins.setdefault(row["meter_id"], []).append(row)
-        self.dim_goal = {r["goal_id"]: r for r in self.tables.get("marts.dim_goal") or []}
 
     # ------------------------------------------------------------ look-ups
 
@@ -82,11 +88,39 @@ class Snapshot:
     def meter_values(self, meter_id: str) -> list[Row]:
         return self._by_meter.get(meter_id, [])
 
-    def checkins(self, meter_id: str) -> list[Row] | None:
-        """The meter's check-ins, or None when the snapshot does not carry them."""
-        if "marts.checkins" not in self.tables:
-            return None
+    def checkins(self, meter_id: str) -> list[Row]:
+        """The meter's published check-ins (every day; pages keep those up to their day)."""
         return self._checkins.get(meter_id, [])
+
+    def forecast_rounds(self, scorecard_id: str | None = None) -> dict[date, list[str]]:
+        """The documents' own forecast days (e.g. 30.4.2021 for 1/2021) -> their rounds.
+
+        Of one scorecard's meters, or of every scorecard's when `scorecard_id` is None.
+        """
+        found: dict[date, set[str]] = {}
+        for row in self.tables["checkins"]:
+            if row["origin"] != "catalog" or not row["forecast_round"]:
+                continue
+            meter = self.meters.get(row["meter_id"])
+            if meter is None or (scorecard_id is not None and meter["scorecard_id"] != scorecard_id):
+                continue
+            found.setdefault(as_day(row["checkin_date"]), set()).add(row["forecast_round"])
+        return {day: sorted(rounds) for day, rounds in sorted(found.items())}
+
+    def with_scored_day(self, computed: dict[str, list[Row]]) -> Snapshot:
+        """This snapshot plus the rows time travel computed for one day (bi.scorecard,
+        bi.goals, bi.scorecards), for the scorecards that were not published on that day."""
+        published = {(r["scorecard_id"], as_day(r["as_of"])) for r in self.tables["scorecards"]}
+        tables = dict(self.tables)
+        for name in ("scorecard", "goals", "scorecards"):
+            extra = [r for r in computed.get(name, []) if (r["scorecard_id"], as_day(r["as_of"])) not in published]
+            tables[name] = [*self.tables[name], *extra]
+        return Snapshot(self.source, tables)
+
+    @property
+    def refresh_id(self) -> str | None:
+        pub = self.publication
+        return str(pub["refresh_id"]) if pub else None
 
     def quality_checks(self, source: str | None) -> list[Row]:
         return [r for r in self.tables["quality_checks"] if r["source"] == source]
@@ -128,14 +162,23 @@ def read_duckdb(path: Path) -> Snapshot:
             raise SnapshotUnavailable(
                 f"{path}: the snapshot lacks bi.{', bi.'.join(missing)}; publish it again with `kuva refresh`"
             )
-        tables = {}
-        for name in (*BI_TABLES, *EXTRA_TABLES):
-            if name in present:
-                qualified = name if "." in name else f"bi.{name}"
-                tables[name] = _rows(con.execute(f"SELECT * FROM {qualified}"))
+        tables = {name: _rows(con.execute(f"SELECT * FROM bi.{name}")) for name in BI_TABLES}
     finally:
         con.close()
-    return Snapshot(str(path), tables)
+    return _checked(Snapshot(str(path), tables), str(path))
+
+
+def _checked(snap: Snapshot, where: str) -> Snapshot:
+    """The snapshot, if its tables have the columns the pages read; else a clear error."""
+    for table, columns in REQUIRED_COLUMNS.items():
+        rows = snap.tables[table]
+        lacking = [c for c in columns if rows and c not in rows[0]]
+        if lacking:
+            raise SnapshotUnavailable(
+                f"{where}: bi.{table} lacks {', '.join(lacking)} (an older publication); "
+                "publish it again with `kuva refresh`"
+            )
+    return snap
 
 
 def read_postgres(url: str, schema: str = "kuva_bi") -> Snapshot:
@@ -160,7 +203,7 @@ def read_postgres(url: str, schema: str = "kuva_bi") -> Snapshot:
     finally:
         engine.dispose()
     target = f"{sa.make_url(url).render_as_string(hide_password=True)} schema {schema}"
-    return Snapshot(target, tables)
+    return _checked(Snapshot(target, tables), target)
 
 
 class SnapshotSource:

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from kuva_pipeline.web import charts, fmt
 from kuva_pipeline.web import labels as L
-from kuva_pipeline.web.snapshot import Row, Snapshot, as_day
+from kuva_pipeline.web.snapshot import Row, Snapshot
 
 DAGSTER_URL_ENV = "KUVA_DAGSTER_URL"
 DEFAULT_DAGSTER_URL = "http://127.0.0.1:3000"
@@ -115,9 +115,7 @@ def _target_values(row: Row) -> list[float | None]:
 
 def target_text(row: Row, lang: str) -> str:
     unit = row["unit"]
-    digits = max(fmt.default_decimals(unit), fmt.distinct_decimals(_target_values(row), unit))
-    if digits and all(v is None or float(v).is_integer() for v in _target_values(row)):
-        digits = 0
+    digits = fmt.target_decimals(_target_values(row), unit)
 
     def n(v: float) -> str:
         return fmt.number(v, lang, digits)
@@ -170,7 +168,7 @@ def _year_to_date(points: list[charts.Point]) -> list[charts.Point]:
 
 
 def _latest_done(snap: Snapshot, meter_id: str, as_of: date) -> date | None:
-    rows = snap.checkins(meter_id) or []
+    rows = snap.checkins(meter_id)
     done = [r["checkin_date"] for r in rows if r["status"] == "TEHTY" and r["checkin_date"] <= as_of]
     return max(done) if done else None
 
@@ -239,26 +237,45 @@ def meter_view(snap: Snapshot, row: Row, lang: str, as_of: date, links: Links) -
 
 
 def _as_of_choices(snap: Snapshot, scorecard_id: str | None, lang: str, current: date | None, links: Links, page) -> list[dict]:
-    rows = snap.scorecards.get(scorecard_id, []) if scorecard_id else []
-    if scorecard_id is None:
-        kinds: dict[date, str] = {}
-        for group in snap.scorecards.values():
-            for r in group:
-                kinds.setdefault(as_day(r["as_of"]), r.get("as_of_kind") or "")
-        days = sorted(kinds)
-    else:
-        kinds = {as_day(r["as_of"]): _kind_of(snap, scorecard_id, as_day(r["as_of"])) for r in rows}
-        days = sorted(kinds)
+    """The days to pick: the days scored (published, or computed for this page) and the
+    documents' own forecast days. A scorecard's page offers its year's days of every
+    scorecard, as a server computes those it lacks; a static report only the days it holds."""
+    year = snap.scorecards[scorecard_id][0]["year"] if scorecard_id in snap.scorecards else None
+    ids = [sc for sc, rows in snap.scorecards.items() if scorecard_id is None or rows[0]["year"] == year]
+    kinds: dict[date, list[str]] = {}
+
+    def add(d: date, label: str) -> None:
+        if label and label not in kinds.setdefault(d, []):
+            kinds[d].append(label)
+
+    for sc in ids:
+        for d in snap.as_of_days(sc):
+            add(d, L.label(L.AS_OF_KIND_LABELS, _kind_of(snap, sc, d), lang))
+    for d, rounds in snap.forecast_rounds().items():
+        if year is None or d.year == year:
+            for r in rounds:
+                add(d, L.t("forecast_round_day", lang, round=r))
+    held = set(snap.as_of_days(scorecard_id)) if scorecard_id else set(snap.all_as_of_days())
+    days = sorted(kinds) if links.dynamic else sorted(d for d in kinds if d in held)
     return [
         {
             "day": fmt.day(d, lang),
             "iso": d.isoformat(),
-            "kind": L.label(L.AS_OF_KIND_LABELS, kinds[d], lang) if scorecard_id else "",
+            "kind": ", ".join(kinds[d]),
             "href": page(d),
             "current": d == current,
         }
         for d in days
     ]
+
+
+def _note(snap: Snapshot, scorecard_id: str, note: str | None, asked: date | None, shown: date, lang: str) -> str:
+    """What the page says about its day: another day shown than asked, or a computed one."""
+    if note:
+        return L.t(note, lang, asked=fmt.day(asked, lang), shown=fmt.day(shown, lang))
+    if _kind_of(snap, scorecard_id, shown) == "time_travel":
+        return L.t("as_of_computed", lang, day=fmt.day(shown, lang))
+    return ""
 
 
 def _kind_of(snap: Snapshot, scorecard_id: str, as_of: date) -> str:
@@ -280,11 +297,10 @@ def headline(snap: Snapshot, total: Row, lang: str) -> dict:
         "goals": L.t("goals_n", lang, n=total["goals"]),
     }
     if total["weighted"] and total["total_weighted_score"] is not None:
-        tier = L.scorecard_tier(total["total_weighted_score"], total["max_weighted_score"])
         out.update(
             total=fmt.number(total["total_weighted_score"], lang, 1),
             max=fmt.number(total["max_weighted_score"], lang, 0),
-            tier=L.tier_label(tier, lang),
+            tier=L.tier_label(total["tier"], lang),
             scored_weight=fmt.number(total["scored_weight_pct"], lang, 0),
             share=float(total["weighted_share"] or 0),
         )
@@ -292,18 +308,13 @@ def headline(snap: Snapshot, total: Row, lang: str) -> dict:
 
 
 def freshness(snap: Snapshot, scorecard_id: str, as_of: date, lang: str) -> dict:
-    rows = snap.scorecard_rows(scorecard_id, as_of)
-    ends = [
-        v["period_end"]
-        for r in rows
-        if r["value_origin"] == "feed" or snap.meters.get(r["meter_id"], {}).get("source") not in (None, "checkin")
-        for v in snap.meter_values(r["meter_id"])
-        if v["grain"] in ("month", "year") and v["period_end"] <= as_of
-    ]
-    problems = sum(1 for r in rows if r["data_quality"] not in (None, "ok"))
+    """How fresh the scorecard's data is at its day, as `bi.scorecards` publishes it."""
+    total = snap.scorecard_total(scorecard_id, as_of) or {}
+    until = total.get("data_until")
+    problems = total.get("meters_data_problems") or 0
     pub = snap.publication
     return {
-        "data_until": L.t("data_until", lang, day=fmt.day(max(ends), lang)) if ends else L.t("no_feed", lang),
+        "data_until": L.t("data_until", lang, day=fmt.day(until, lang)) if until else L.t("no_feed", lang),
         "quality": L.t("quality_issues", lang, n=problems) if problems else L.t("quality_ok", lang),
         "quality_ok": not problems,
         "published": L.t("published", lang, when=fmt.moment(pub["published_at"], lang)) if pub else "",
@@ -370,7 +381,7 @@ def scorecard_page(snap: Snapshot, lang: str, scorecard_id: str, asked: date | N
                 },
             )
             head, detail = _split_goal(_title(g, lang, "goal"))
-            responsible = (snap.dim_goal.get(gid) or {}).get("responsible")
+            responsible = g.get("responsible")
             goal_views[gid] = {
                 "id": gid,
                 "title": head,
@@ -390,7 +401,7 @@ def scorecard_page(snap: Snapshot, lang: str, scorecard_id: str, asked: date | N
         "as_of": fmt.day(as_of, lang),
         "as_of_iso": as_of.isoformat(),
         "as_of_kind": L.label(L.AS_OF_KIND_LABELS, _kind_of(snap, scorecard_id, as_of), lang),
-        "note": L.t(note, lang, asked=fmt.day(asked, lang), shown=fmt.day(as_of, lang)) if note else "",
+        "note": _note(snap, scorecard_id, note, asked, as_of, lang),
         "headline": headline(snap, total, lang),
         "freshness": freshness(snap, scorecard_id, as_of, lang),
         "groups": list(groups.values()),
@@ -405,7 +416,7 @@ def scorecard_page(snap: Snapshot, lang: str, scorecard_id: str, asked: date | N
     }
 
 
-def _scorecard_of_meter(snap: Snapshot, meter_id: str) -> str:
+def scorecard_of_meter(snap: Snapshot, meter_id: str) -> str:
     meter = snap.meters.get(meter_id)
     if meter is None:
         for row in snap.tables["scorecard"]:
@@ -441,19 +452,11 @@ def _latest_checks(snap: Snapshot, source: str | None, lang: str) -> list[dict]:
 
 def _checkin_rows(snap: Snapshot, row: Row, as_of: date, lang: str) -> list[dict]:
     unit = row["unit"]
-    checkins = snap.checkins(row["meter_id"])
-    if checkins is None:  # an older snapshot: the values bi.meter_values carries
-        checkins = [
-            {"checkin_date": v["period_start"], "value": v["value"], "status": None, "progress_pct": None,
-             "forecast": None, "forecast_round": None, "origin": None}
-            for v in snap.meter_values(row["meter_id"])
-            if v["grain"] == "checkin"
-        ]
     out = []
+    checkins = snap.checkins(row["meter_id"])
     for c in sorted(checkins, key=lambda c: (c["checkin_date"], c["origin"] != "catalog")):
         if c["checkin_date"] > as_of:
             continue
-        origin = c.get("origin")
         out.append(
             {
                 "date": fmt.day(c["checkin_date"], lang),
@@ -462,20 +465,14 @@ def _checkin_rows(snap: Snapshot, row: Row, as_of: date, lang: str) -> list[dict
                 "forecast": L.forecast_label(c["forecast"], lang) or "–",
                 "round": c.get("forecast_round") or "",
                 "value": fmt.with_unit(c["value"], unit, lang) if c["value"] is not None else "–",
-                "origin": (
-                    L.label(L.ORIGIN_LABELS, "catalog", lang)
-                    if origin == "catalog"
-                    else f"{L.label(L.ORIGIN_LABELS, 'sheet', lang)} ({origin.rsplit('/', 1)[-1]})"
-                    if origin
-                    else "–"
-                ),
+                "origin": L.label(L.ORIGIN_LABELS, c.get("origin"), lang) or "–",
             }
         )
     return out
 
 
 def meter_page(snap: Snapshot, lang: str, meter_id: str, asked: date | None, links: Links) -> dict:
-    scorecard_id = _scorecard_of_meter(snap, meter_id)
+    scorecard_id = scorecard_of_meter(snap, meter_id)
     as_of, note = resolve_as_of(snap.as_of_days(scorecard_id), asked)
     rows = [r for r in snap.scorecard_rows(scorecard_id, as_of) if r["meter_id"] == meter_id]
     if not rows:
@@ -520,7 +517,7 @@ def meter_page(snap: Snapshot, lang: str, meter_id: str, asked: date | None, lin
     source = meter.get("source") or ("checkin" if row["value_origin"] == "checkin" else None)
     asset = meter_asset_key(source)
     goal = {g["goal_id"]: g for g in snap.goal_rows(scorecard_id, as_of)}.get(row["goal_id"], {})
-    responsible = (snap.dim_goal.get(row["goal_id"]) or {}).get("responsible") or ""
+    responsible = goal.get("responsible") or ""
     return {
         "page": "meter",
         "title": view["name"],
@@ -530,7 +527,7 @@ def meter_page(snap: Snapshot, lang: str, meter_id: str, asked: date | None, lin
         "responsible": responsible,
         "as_of": fmt.day(as_of, lang),
         "as_of_kind": L.label(L.AS_OF_KIND_LABELS, _kind_of(snap, scorecard_id, as_of), lang),
-        "note": L.t(note, lang, asked=fmt.day(asked, lang), shown=fmt.day(as_of, lang)) if note else "",
+        "note": _note(snap, scorecard_id, note, asked, as_of, lang),
         "explanation": (row["explanation_fi"] if lang == "fi" else row["explanation"]) or "",
         "inputs": [
             (L.t("source", lang), L.label(L.SOURCE_LABELS, source, lang) or "–"),

@@ -96,7 +96,7 @@ def test_scorecard_reads_the_published_snapshot_while_the_warehouse_is_locked(pr
     assert result.returncode == 0, result.stdout + result.stderr
     assert "card_2021" in result.stdout and "card_2020" not in result.stdout
     assert "12,5" in result.stdout  # the 2021 actual 12.5 with a Finnish decimal comma
-    assert "tilanne 2021-12-31" in result.stdout
+    assert "tilanne 31.12.2021" in result.stdout  # the day as a Finnish reader writes it
 
 
 @pytest.mark.parametrize(

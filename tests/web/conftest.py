@@ -50,23 +50,38 @@ def bi(snapshot_path):
         con.close()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
-def server_url(snapshot_path) -> str:
-    """`kuva serve`'s app on a free port of 127.0.0.1, for the session."""
+def source_copy(web_sample) -> Path:
+    """The copy of the sources the publication wrote beside the sample's warehouse."""
+    from kuva_pipeline.timetravel import source_copy_path
+
+    return source_copy_path(web_sample[0])
+
+
+@pytest.fixture(scope="session")
+def as_of_cache(tmp_path_factory) -> Path:
+    """One cache of computed days for the session, so each day is computed once."""
+    return tmp_path_factory.mktemp("as_of_cache")
+
+
+@pytest.fixture(scope="session")
+def server_url(snapshot_path, source_copy, as_of_cache) -> str:
+    """`kuva serve`'s app on a free port of 127.0.0.1, for the session, computing the days
+    the snapshot did not score (the documents' forecast days from the start)."""
     import uvicorn
 
     from kuva_pipeline.web.app import app_for_snapshot
+    from kuva_pipeline.web.asof import AsOfComputer
 
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app_for_snapshot(snapshot_path), host="127.0.0.1", port=port, log_level="warning")
-    )
+    port = free_port()
+    app = app_for_snapshot(snapshot_path, AsOfComputer(source_copy, as_of_cache))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

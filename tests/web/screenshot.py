@@ -18,7 +18,7 @@ from playwright.sync_api import sync_playwright
 
 from kuva_pipeline import settings
 from kuva_pipeline.web.app import app_for_snapshot
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
 
 PAGE = "/en/scorecards/weighted_targets_2021"
 
@@ -26,7 +26,7 @@ PAGE = "/en/scorecards/weighted_targets_2021"
 def main(argv: list[str]) -> int:
     snapshot = Path(argv[0]) if argv else settings.path_setting("KUVA_BI_PATH")
     out = Path(argv[1]) if len(argv) > 1 else settings.PROJECT_ROOT / "docs" / "img" / "scorecard.png"
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app_for_snapshot(snapshot), host="127.0.0.1", port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 from datetime import date
+from fractions import Fraction
 
 import duckdb
 import pytest
@@ -70,6 +71,13 @@ def test_weighted_headline_and_status_counts_match_the_bi_totals(client, bi):
                 shown = re.search(r'<span class="total">([^<]+)</span>', r.text).group(1)
                 assert parse_number(shown, lang) == round(total["total_weighted_score"], 1)
                 assert decimals_shown(shown, lang) == 1
+                # The tier: whole thirds of the maximum reached (tier points 1/3, 2/3, 1 of a weight).
+                share = Fraction(total["total_weighted_score"]).limit_denominator(1000) / Fraction(
+                    total["max_weighted_score"]).limit_denominator(1000)
+                tier = ["none", "minimum", "challenging", "exceptional"][min(3, int(share * 3))]
+                assert total["tier"] == tier
+                label = {"fi": total["tier_fi"], "en": total["tier_en"]}[lang]
+                assert f"<strong>{label}</strong>" in r.text
 
 
 def test_every_meter_row_shows_the_published_status_actual_and_projection(client, bi):
@@ -124,6 +132,43 @@ def test_as_of_days_change_what_the_scorecard_shows(client, bi):
     assert "Ei vielä arvioitu" in front  # the 2021 scorecards
 
 
+def test_freshness_is_the_newest_complete_feed_month_behind_the_scorecard(client, bi):
+    expected = dict(((sc, d), until) for sc, d, until in bi.execute(
+        """
+        SELECT s.scorecard_id, s.as_of, max(v.period_end)
+        FROM bi.scorecard s JOIN bi.meters m USING (meter_id)
+        LEFT JOIN bi.meter_values v ON v.meter_id = s.meter_id AND v.grain IN ('month', 'year')
+             AND v.period_end <= s.as_of AND m.source <> 'checkin'
+        GROUP BY ALL
+        """).fetchall())
+    problems = dict(((sc, d), n) for sc, d, n in bi.execute(
+        "SELECT scorecard_id, as_of, count(*) FILTER (WHERE data_quality <> 'ok') FROM bi.scorecard GROUP BY ALL"
+    ).fetchall())
+    assert any(expected.values()) and any(problems.values())
+    for (sc, d), until in expected.items():
+        page = htmllib.unescape(client.get(f"/en/scorecards/{sc}", params={"as_of": d.isoformat()}).text)
+        fresh = page.split('class="fresh"', 1)[1].split("</ul>", 1)[0]
+        if until is None:
+            assert "No feed-computed meters" in fresh, (sc, d)
+        else:
+            assert f"Feed data up to {until.day} {until.strftime('%b')} {until.year}" in fresh, (sc, d)
+        if problems[(sc, d)]:
+            assert f"Meters with data problems: {problems[(sc, d)]}" in fresh
+        else:
+            assert "Every meter's data is in order" in fresh
+
+
+def test_responsible_persons_are_the_ones_the_catalog_lists(client, bi):
+    rows = bi.execute(
+        "SELECT DISTINCT scorecard_id, goal_id, responsible FROM bi.goals WHERE responsible IS NOT NULL "
+        "AND scorecard_id = 'urban_culture_2021'"
+    ).fetchall()
+    assert rows
+    page = htmllib.unescape(client.get("/fi/scorecards/urban_culture_2021").text)
+    for _, _, responsible in rows:
+        assert f"Vastuussa: {responsible}" in page
+
+
 def test_meter_page_explains_in_the_page_language_and_links_the_asset(client, bi, snapshot_path):
     for row in _rows(bi, "SELECT * FROM bi.scorecard"):
         for lang in ("fi", "en"):
@@ -139,10 +184,13 @@ def test_meter_page_explains_in_the_page_language_and_links_the_asset(client, bi
 def test_check_in_history_is_the_published_one_up_to_the_day(client, snapshot_path):
     con = duckdb.connect(str(snapshot_path), read_only=True)
     try:
+        assert con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name <> 'bi'"
+        ).fetchone() == (0,), "the view reads bi only"
         expected = con.execute(
-            "SELECT checkin_date, status FROM marts.checkins "
+            "SELECT checkin_date, status FROM bi.checkins "
             "WHERE meter_id = 'budget_followup_2020.accessibility_audits' AND checkin_date <= DATE '2020-10-26' "
-            "ORDER BY checkin_date"
+            "ORDER BY checkin_date, origin"
         ).fetchall()
     finally:
         con.close()
@@ -217,6 +265,9 @@ def test_cli_report_and_serve_arguments(snapshot_path, tmp_path):
     assert (tmp_path / "out" / "fi" / "index.html").exists()
     args = build_parser().parse_args(["serve"])
     assert (args.host, args.port) == ("127.0.0.1", 8080)
+    assert (args.as_of_sources, args.as_of_cache, args.no_as_of) == (None, None, False)
+    args = build_parser().parse_args(["ui"])
+    assert (args.port, args.view_port, args.no_view) == (3000, 8080, False)
     assert main(["report", "--snapshot", str(tmp_path / "missing.duckdb"), "--html", str(tmp_path / "x")]) == 1
 
 

@@ -1,5 +1,5 @@
 """Pure parts of the scorecard view: Finnish and English formatting, the as-of choice,
-the weighted scorecard's tier and the target text, with expectations worked out by hand."""
+which days need computing and the target text, with expectations worked out by hand."""
 
 from datetime import date, datetime
 
@@ -7,6 +7,8 @@ import pytest
 
 from kuva_pipeline.web import fmt, views
 from kuva_pipeline.web import labels as L
+from kuva_pipeline.web.asof import needs_computing
+from kuva_pipeline.web.snapshot import BI_TABLES, Snapshot
 
 
 @pytest.mark.parametrize(
@@ -64,12 +66,13 @@ def test_as_of_resolution():
     assert views.resolve_as_of(days, date(2020, 1, 1)) == (date(2020, 10, 26), "as_of_before")
 
 
-@pytest.mark.parametrize(
-    ("total", "tier"),
-    [(0.0, "none"), (33.33333333, "minimum"), (66.66666666666667, "challenging"), (100.0, "exceptional"), (60.0, "minimum")],
-)
-def test_weighted_scorecard_tier(total, tier):
-    assert L.scorecard_tier(total, 100.0) == tier
+def test_target_decimals_tell_thresholds_apart_and_keep_whole_ones_whole():
+    # Hand values: tiers 0.5 % and 1 % under 14.5215 -> 14.4489 and 14.3763.
+    assert fmt.target_decimals([None, 14.5215, 14.5215, 14.4489, 14.3763], "EUR/output") == 2
+    assert fmt.target_decimals([14.4449, 14.3751, None], "EUR/output") == 2
+    assert fmt.target_decimals([14.4449, 14.4351], "EUR/output") == 3
+    assert fmt.target_decimals([40.0, 41.0, 43.0], "NPS") == 0
+    assert fmt.target_decimals([1071.0, None], "listings") == 0
 
 
 def test_every_status_has_colour_icon_and_both_labels():
@@ -87,3 +90,53 @@ def test_dagster_link_follows_the_configured_ui(monkeypatch):
     assert views.dagster_asset_url("marts/checkins") == "http://dagster.example:3000/assets/marts/checkins"
     assert views.meter_asset_key("nps") == "meters/nps_measures"
     assert views.meter_asset_key("checkin") == "marts/checkins"
+
+
+def _snapshot(published: dict[str, list[date]], rounds: list[tuple[str, date, str]] = ()) -> Snapshot:
+    """A snapshot by hand: scorecard id -> its published days, and (meter, day, round) of the
+    documents' forecasts."""
+    tables = {name: [] for name in BI_TABLES}
+    for sc, days in published.items():
+        tables["meters"].append({"meter_id": f"{sc}.m", "scorecard_id": sc})
+        for d in days:
+            tables["scorecards"].append({"scorecard_id": sc, "year": d.year, "as_of": d})
+            tables["scorecard"].append({"scorecard_id": sc, "meter_id": f"{sc}.m", "as_of": d, "as_of_kind": "document"})
+            tables["goals"].append({"scorecard_id": sc, "goal_id": f"{sc}.g", "as_of": d})
+    for meter, d, r in rounds:
+        tables["checkins"].append({"meter_id": meter, "checkin_date": d, "origin": "catalog", "forecast_round": r})
+    tables["checkins"].append({"meter_id": "b_2021.m", "checkin_date": date(2021, 5, 3), "origin": "sheet", "forecast_round": None})
+    return Snapshot("hand", tables)
+
+
+def test_which_days_need_time_travel():
+    snap = _snapshot({"a_2020": [date(2020, 10, 26), date(2020, 12, 31)], "b_2021": [date(2021, 8, 31), date(2021, 12, 31)]})
+    assert not needs_computing(snap, date(2020, 10, 26))  # published
+    assert needs_computing(snap, date(2020, 11, 15))
+    assert needs_computing(snap, date(2020, 3, 1), "a_2020")  # before the first publication, same year
+    assert not needs_computing(snap, date(2020, 11, 15), "b_2021")  # another year's scorecard
+    assert not needs_computing(snap, date(2022, 1, 5))  # no scorecard of 2022
+    assert not needs_computing(snap, date(2021, 12, 31))
+    later = _snapshot({"c_2022": [date(2022, 3, 1)]})
+    assert not needs_computing(later, date(2022, 3, 2))  # after the latest known day: nothing newer
+
+
+def test_forecast_rounds_and_a_computed_day_join_the_snapshot():
+    snap = _snapshot(
+        {"a_2020": [date(2020, 12, 31)], "b_2021": [date(2021, 8, 31), date(2021, 12, 31)]},
+        rounds=[("b_2021.m", date(2021, 4, 30), "1/2021"), ("b_2021.m", date(2021, 8, 31), "2/2021")],
+    )
+    assert snap.forecast_rounds() == {date(2021, 4, 30): ["1/2021"], date(2021, 8, 31): ["2/2021"]}
+    assert snap.forecast_rounds("a_2020") == {}
+    day = date(2021, 4, 30)
+    computed = {
+        "scorecards": [{"scorecard_id": "b_2021", "year": 2021, "as_of": day},
+                       # published already: the published row stays the only one
+                       {"scorecard_id": "b_2021", "year": 2021, "as_of": date(2021, 8, 31)}],
+        "scorecard": [{"scorecard_id": "b_2021", "meter_id": "b_2021.m", "as_of": day, "as_of_kind": "time_travel"}],
+        "goals": [{"scorecard_id": "b_2021", "goal_id": "b_2021.g", "as_of": day}],
+    }
+    joined = snap.with_scored_day(computed)
+    assert joined.as_of_days("b_2021") == [day, date(2021, 8, 31), date(2021, 12, 31)]
+    assert joined.scorecard_rows("b_2021", day)[0]["as_of_kind"] == "time_travel"
+    assert len(joined.tables["scorecards"]) == len(snap.tables["scorecards"]) + 1
+    assert snap.as_of_days("b_2021") == [date(2021, 8, 31), date(2021, 12, 31)], "the snapshot itself is unchanged"
