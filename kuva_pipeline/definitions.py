@@ -11,6 +11,8 @@ editing this file.
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
 from kuva_pipeline import defs as defs_folder
@@ -29,9 +31,12 @@ def autoloaded() -> dg.Definitions:
     parse that file twice more.
     """
     tree = dg.ComponentTree.from_module(defs_module=defs_folder, project_root=PROJECT_ROOT)
-    return dg.Definitions.merge(
-        tree.build_defs(tree.defs_module_path), dg.Definitions(component_tree=tree)
-    )
+    with warnings.catch_warnings():
+        # The loader calls Dagster's own preview-marked module loader; its entry
+        # point silences that warning too, so every load does not print it.
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        found = tree.build_defs(tree.defs_module_path)
+    return dg.Definitions.merge(found, dg.Definitions(component_tree=tree))
 
 
 def build_definitions(
