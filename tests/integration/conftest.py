@@ -22,6 +22,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,24 @@ def find_pg_ctl() -> Path | None:
         return max(debian, key=major)
     on_path = shutil.which("pg_ctl")
     return Path(on_path) if on_path else None
+
+
+def _first_connection(root: Path, port: int, patience: float = 120.0):
+    """The server's first connection, waiting while it still says it is starting up.
+
+    `pg_ctl -w` returns once the postmaster answers; on a busy machine it may still
+    refuse sessions for a moment ("the database system is starting up").
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return psycopg.connect(
+                host=str(root), port=port, user=SUPERUSER, dbname="postgres", autocommit=True
+            )
+        except psycopg.OperationalError as exc:
+            if "starting up" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def pg_ctl_as_server_user(pg_ctl: Path, folder: Path) -> Path:
@@ -177,9 +196,7 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServe
             logfile = Path(executor.logfile)
             log = logfile.read_text() if logfile.exists() else "(no log)"
             raise RuntimeError(f"PostgreSQL did not start; its log:\n{log}") from exc
-        with psycopg.connect(
-            host=str(root), port=executor.port, user=SUPERUSER, dbname="postgres", autocommit=True
-        ) as conn:
+        with _first_connection(root, executor.port) as conn:
             conn.execute(
                 SQL("ALTER ROLE {} PASSWORD {}").format(Identifier(SUPERUSER), Literal(password))
             )
