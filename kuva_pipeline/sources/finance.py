@@ -5,6 +5,7 @@ year. Unpartitioned: each run reloads every year's file, so a corrected file
 replaces its year. No personal data.
 """
 
+from kuva_pipeline.sources.declaration import Measure, Source
 from kuva_pipeline.sources.raw import RawSource, Reader
 
 FINANCE = RawSource(
@@ -30,5 +31,21 @@ FINANCE = RawSource(
         "suoritteet": "Outputs (suoritteet) of the row.",
         "talousarvio_eur": "Budget in euros; empty on correction rows.",
         "suoritteen_laji": "What the outputs are, or 'oikaisu: ...' on a correction.",
+    },
+)
+
+FINANCE_SOURCE = Source(
+    name="finance",
+    title="Finance",
+    raw=(FINANCE,),
+    freshness_days=400,
+    freshness_note="one file per year, after the books close",
+    measures={
+        "unit_cost": Measure(
+            "Cost per output (EUR per suorite) for the year.", "EUR/output", "level"
+        ),
+        "budget_use_pct": Measure(
+            "Cost as a percentage of the budget for the year.", "%", "level"
+        ),
     },
 )

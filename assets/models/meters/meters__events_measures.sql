@@ -27,7 +27,7 @@ periods AS (
     WHERE EXISTS (SELECT 1 FROM days WHERE d BETWEEN make_date(a."year", 1, 1) AND a.as_of)
 ),
 scopes AS (
-    SELECT m.measure, 'KUVA' AS service_area FROM measures m
+    SELECT m.measure, {{ division_area() }} AS service_area FROM measures m
     UNION ALL
     SELECT m.measure, ca.service_area FROM measures m JOIN class_area ca USING (measure)
 ),
