@@ -17,8 +17,8 @@ from kuva_pipeline.quality.config import CHECKS_DIR, FRESHNESS_CHECK, SCHEMA_CHE
 from kuva_pipeline.quality.factory import AssetIndex, build_asset_checks, plan_checks
 from kuva_pipeline.quality.pipeline import landing_freshness, schema_change, table_types
 from kuva_pipeline.quality.suites import Rule, SuiteError, load_suites
-from kuva_pipeline.sources.declaration import declared_sources
 from kuva_pipeline.resources import WRITER_POOL
+from kuva_pipeline.sources.declaration import declared_sources
 from kuva_pipeline.sources.nps import NPS_FEEDBACK
 from kuva_pipeline.sources.raw import load_raw
 from kuva_pipeline.sqlmacros import install

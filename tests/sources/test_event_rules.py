@@ -31,12 +31,6 @@ def test_rules_flatten_into_tables():
     assert ("large_culture_event", 3, "helsinki:exc_culture", "exclude") in tables["ref_event_class_ids"][1]
 
 
-def test_the_bundled_rules_are_valid():
-    from tests.conftest import ROOT
-
-    assert len(load_event_rules(ROOT / "data" / "reference" / "event_classification.yaml")["ref_event_classes"][1]) == 3
-
-
 @pytest.mark.parametrize(
     ("change", "message"),
     [
