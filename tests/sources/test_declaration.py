@@ -138,6 +138,20 @@ def test_a_new_source_reaches_the_loaders(library, tmp_path):
     assert recorded == [("library", "library/library_2021-03.csv", 2)]
 
 
+def test_a_new_source_reaches_the_docs_and_dbt(library):
+    from kuva_pipeline.sources.docs import render_bindings, render_dbt_raw_sources, render_sources
+
+    assert (
+        "| `library` (Library visits) | `raw.library_visits` | `library/`: `*.csv` CSV `;` "
+        "| whole table, every run | none | 10 days |"
+    ) in render_sources()
+    assert "| `library` | `visits` | visits | stock | Visits to the libraries in the year so far. |" in render_bindings()
+    (raw,) = yaml.safe_load(render_dbt_raw_sources())["sources"]
+    visits = next(t for t in raw["tables"] if t["name"] == "library_visits")
+    assert visits["meta"] == {"dagster": {"asset_key": ["raw", "library_visits"]}}
+    assert [c["name"] for c in visits["columns"]][:3] == ["day", "branch", "visits"]
+
+
 @pytest.mark.parametrize(
     ("today", "fresh"),
     # The newest file covers March 2021, ending 31.3.; the declared limit is 10 days.
@@ -283,3 +297,23 @@ def test_the_docs_list_the_declared_sources_and_service_areas():
     assert sum(line.count("|") == 6 for line in rows) == 13
     assert sum(line.count("|") == 5 for line in rows) == 7
     assert "| `KAUPUNKIKULTTUURI` | Kaupunkikulttuuri | Urban Culture | unit |" in bindings
+
+
+def test_dbt_reads_the_declared_raw_tables():
+    """assets/models/_raw_sources.yml is written from the declarations, never by hand."""
+    from kuva_pipeline.sources.docs import DBT_RAW_SOURCES, render_dbt_raw_sources
+
+    assert DBT_RAW_SOURCES.read_text(encoding="utf-8") == render_dbt_raw_sources(), (
+        "run: python -m kuva_pipeline.sources.docs"
+    )
+    committed = yaml.safe_load(DBT_RAW_SOURCES.read_text(encoding="utf-8"))
+    (raw,) = committed["sources"]
+    tables = {t["name"]: [c["name"] for c in t["columns"]] for t in raw["tables"]}
+    assert sorted(tables) == [
+        "checkins", "finance", "hobihobi_listings", "linked_events",
+        "nps_feedback", "varaamo_reservations", "varaamo_statistics",
+    ]
+    lineage = ["_source_file", "_record_index", "_row_hash", "_partition_date", "_loaded_at"]
+    assert tables["finance"] == [
+        "vuosi", "palvelualue", "kustannukset_eur", "suoritteet", "talousarvio_eur", "suoritteen_laji", *lineage,
+    ]
