@@ -678,9 +678,13 @@ publishers:
 #   keywords_all      the event has all of these keywords
 #   publishers_any    the event's publisher is one of these
 #   super_event_type  the event's super_event_type equals this (umbrella or recurring)
+# A class's service_area (a code of service_areas.csv) is the service area its measure is
+# reported under besides the whole division: the culture side owns culture and district
+# events, the sports services sports events.
 classes:
   - id: district_event
     meter: district_events
+    service_area: KULP
     name_fi: Asukaslähtöinen kaupunginosatapahtuma
     name_en: Resident-driven district event
     # An umbrella (a district festival) whose parts carry the district keyword is one
@@ -694,6 +698,7 @@ classes:
 
   - id: large_sports_event
     meter: large_sports_events
+    service_area: LIIKU
     name_fi: Liikunnan suurtapahtuma
     name_en: Large sports event
     include_ids:
@@ -712,6 +717,7 @@ classes:
 
   - id: large_culture_event
     meter: large_culture_events
+    service_area: KULP
     name_fi: Kulttuurin suurtapahtuma
     name_en: Large culture event
     include_ids:

@@ -82,7 +82,9 @@ EVENTS = Source(
 # -- the classification rules (reference/event_classification.yaml) ----------------------------
 
 RULE_CONDITIONS = ("keywords_any", "keywords_all", "publishers_any", "super_event_type")
-CLASS_KEYS = {"id", "meter", "name_fi", "name_en", "include_ids", "exclude_ids", "rules", "umbrella_from_parts"}
+CLASS_KEYS = {
+    "id", "meter", "name_fi", "name_en", "service_area", "include_ids", "exclude_ids", "rules", "umbrella_from_parts",
+}
 SUPER_EVENT_TYPES = ("umbrella", "recurring")
 
 IMPLEMENTED_COUNTING = {
@@ -159,7 +161,14 @@ def load_event_rules(path) -> dict[str, tuple[str, list[tuple]]]:
         from_parts = cls.get("umbrella_from_parts", False)
         if not isinstance(from_parts, bool):
             raise ClassificationError(f"{file}: {where}.umbrella_from_parts: true or false, got {from_parts!r}")
-        class_rows.append((cid, order, meter, cls.get("name_fi"), cls.get("name_en"), from_parts))
+        # The class's responsible service area (its measure is also reported under it); a code
+        # of reference/service_areas.csv, checked on the loaded table (checks/staging).
+        area = cls.get("service_area")
+        if area is not None and (not isinstance(area, str) or not area.strip()):
+            raise ClassificationError(f"{file}: {where}.service_area: a service area code, got {area!r}")
+        class_rows.append(
+            (cid, order, meter, cls.get("name_fi"), cls.get("name_en"), from_parts, area.strip() if area else None)
+        )
         for lst in ("include_ids", "exclude_ids"):
             for eid in _strings(cls.get(lst), f"{where}.{lst}", file):
                 id_rows.append((cid, order, eid, lst.split("_")[0]))
@@ -210,7 +219,7 @@ def _tables(class_rows, rule_rows, id_rows, pub_rows) -> dict[str, tuple[str, li
     return {
         "ref_event_classes": (
             "class_id VARCHAR, class_order INTEGER, meter VARCHAR, name_fi VARCHAR, name_en VARCHAR, "
-            "umbrella_from_parts BOOLEAN",
+            "umbrella_from_parts BOOLEAN, service_area VARCHAR",
             class_rows,
         ),
         "ref_event_class_rules": (

@@ -44,8 +44,9 @@ def check_reference(reference: Path, warehouse: Path) -> None:
     for publisher, _, area in rules["ref_event_publishers"][1]:
         assert area is None or area in service_areas, f"publisher {publisher}: service area {area!r}"
     measures = set(source_named("events").measures)
-    for class_id, _, meter, *_ in rules["ref_event_classes"][1]:
+    for class_id, _, meter, _, _, _, area in rules["ref_event_classes"][1]:
         assert meter in measures, f"event class {class_id}: meter {meter!r} is not an events measure"
+        assert area is None or area in service_areas, f"event class {class_id}: service area {area!r}"
 
 
 def test_the_reference_files_are_valid_and_consistent(tmp_path):
