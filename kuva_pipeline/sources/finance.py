@@ -26,7 +26,7 @@ FINANCE = RawSource(
     partitioned=False,
     field_descriptions={
         "vuosi": "Year.",
-        "palvelualue": "KIR, KULP, LIIKU, NUP or hallinto.",
+        "palvelualue": "Service area: a code of kind service_area or common in reference/service_areas.csv, any case (KIR, KULP, LIIKU, NUP, hallinto).",
         "kustannukset_eur": "Cost in euros (decimal comma; a correction may be negative with U+2212).",
         "suoritteet": "Outputs (suoritteet) of the row.",
         "talousarvio_eur": "Budget in euros; empty on correction rows.",
