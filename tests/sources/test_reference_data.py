@@ -63,22 +63,29 @@ def test_every_reference_file_has_a_loader():
     assert {p.name for p in REFERENCE.iterdir() if p.is_file()} == read
 
 
-def test_a_real_device_added_by_a_user_is_fine(tmp_path):
+def edited_copy(tmp_path: Path, added: dict[str, str]) -> Path:
+    """A copy of data/reference with rows appended to some of its files, as a user edits it."""
     reference = tmp_path / "reference"
     shutil.copytree(REFERENCE, reference)
-    with (reference / "nps_experience_points.csv").open("a", encoding="utf-8") as fh:
-        fh.write("99001,Kannelmäen kirjasto,Kannelmäen kirjasto,KIR,table,2024-05-02,\n")
-    with (reference / "varaamo_resources.csv").open("a", encoding="utf-8") as fh:
-        fh.write("zz9newroom01,Kannelmäen kirjasto; ryhmätila,Kannelmäen kirjasto,room,KIR,false,\n")
+    for name, rows in added.items():
+        with (reference / name).open("a", encoding="utf-8") as fh:
+            fh.write(rows)
+    return reference
+
+
+def test_a_real_device_added_by_a_user_is_fine(tmp_path):
+    reference = edited_copy(tmp_path, {
+        "nps_experience_points.csv": "99001,Kannelmäen kirjasto,Kannelmäen kirjasto,KIR,table,2024-05-02,\n",
+        "varaamo_resources.csv": "zz9newroom01,Kannelmäen kirjasto; ryhmätila,Kannelmäen kirjasto,room,KIR,false,\n",
+    })
     check_reference(reference, tmp_path / "kuva.duckdb")
 
 
 def test_a_device_in_an_unknown_service_area_names_file_and_line(tmp_path):
-    reference = tmp_path / "reference"
-    shutil.copytree(REFERENCE, reference)
+    reference = edited_copy(tmp_path, {
+        "nps_experience_points.csv": "99002,Uusi laite,Jossain,KIRJASTO,table,2024-05-02,\n",
+    })
     path = reference / "nps_experience_points.csv"
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write("99002,Uusi laite,Jossain,KIRJASTO,table,2024-05-02,\n")
     line = len(path.read_text(encoding="utf-8").splitlines())  # the row just appended
     with pytest.raises(LandingFileError) as caught:
         check_reference(reference, tmp_path / "kuva.duckdb")
@@ -89,12 +96,10 @@ def test_a_device_in_an_unknown_service_area_names_file_and_line(tmp_path):
 
 def test_a_new_service_area_is_one_row(tmp_path):
     # A reorganisation: a new service area, and a device of it, pass without any code change.
-    reference = tmp_path / "reference"
-    shutil.copytree(REFERENCE, reference)
-    with (reference / "service_areas.csv").open("a", encoding="utf-8") as fh:
-        fh.write("TAPA,Tapahtumapalvelut,Event services,service_area\n")
-    with (reference / "nps_experience_points.csv").open("a", encoding="utf-8") as fh:
-        fh.write("99003,Tapahtumatori,Tapahtumatori,TAPA,floor,2024-05-02,\n")
+    reference = edited_copy(tmp_path, {
+        "service_areas.csv": "TAPA,Tapahtumapalvelut,Event services,service_area\n",
+        "nps_experience_points.csv": "99003,Tapahtumatori,Tapahtumatori,TAPA,floor,2024-05-02,\n",
+    })
     check_reference(reference, tmp_path / "kuva.duckdb")
 
 
