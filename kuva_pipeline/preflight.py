@@ -162,7 +162,8 @@ def preflight(
     if catalog.is_dir():
         from kuva_pipeline.catalog.loader import validate_catalog
 
-        problems = validate_catalog(catalog)
+        # The catalog's service areas are those of this reference folder (service_areas.csv).
+        problems = validate_catalog(catalog, reference)
         for p in problems[:10]:
             report.problems.append(f"catalog: {p}")
         if len(problems) > 10:

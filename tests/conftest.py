@@ -84,15 +84,34 @@ def materialize_range(
     )
 
 
+def write_sample_reference(directory: Path) -> Path:
+    """The reference files the sample generator writes: what the bundled sample is made with."""
+    from kuva_pipeline.sample import write_reference
+
+    write_reference(directory)
+    return directory
+
+
 @pytest.fixture(scope="session")
-def sample_snapshot(tmp_path_factory) -> tuple[Path, Path]:
+def sample_reference(tmp_path_factory) -> Path:
+    """The bundled sample's own reference (devices, spaces, event classes, service areas).
+
+    Tests that count the bundled sample read this, never data/reference: that is
+    data a user edits, and a real device added there must not change the sample's
+    figures (tests/sources/test_reference_data.py checks data/reference itself).
+    """
+    return write_sample_reference(tmp_path_factory.mktemp("sample_reference"))
+
+
+@pytest.fixture(scope="session")
+def sample_snapshot(tmp_path_factory, sample_reference) -> tuple[Path, Path]:
     """The bundled sample (every source, every pitfall) refreshed and published once per
     session: (warehouse, snapshot). The BI publication and the scorecard view tests share it."""
     tmp = tmp_path_factory.mktemp("sample")
     resources = {
         "warehouse": WarehouseResource(path=str(tmp / "kuva.duckdb")),
         "landing": LandingResource(
-            root=str(ROOT / "data" / "landing"), reference_root=str(ROOT / "data" / "reference")
+            root=str(ROOT / "data" / "landing"), reference_root=str(sample_reference)
         ),
         "catalog": CatalogResource(directory=str(ROOT / "data" / "catalog")),
     }

@@ -2,7 +2,8 @@
 
 A small landing zone written here, with every value worked out by hand in the
 comments, and the bundled sample against the generator's own headline figures
-(`_manifest.json`), never against the pipeline's output.
+(`_manifest.json`), never against the pipeline's output. Both read the reference
+the sample is made with (the generator's), not data/reference, which a user edits.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import pytest
 from benchmarks.nightly import last_landed_day, write_next_day
 from benchmarks.reference import PROJECT_ROOT, Reference, compute_yearly
 
-REFERENCE = PROJECT_ROOT / "data" / "reference"
 CATALOG = PROJECT_ROOT / "data" / "catalog"
 BUNDLED = PROJECT_ROOT / "data" / "landing"
 
@@ -159,8 +159,8 @@ def _values(rows: list[dict]) -> dict[tuple[str, int], float]:
     return {(r["meter_id"], r["year"]): r["value"] for r in rows}
 
 
-def test_reference_follows_the_contract_on_a_hand_made_landing(landing: Path) -> None:
-    v = _values(compute_yearly(landing, REFERENCE, CATALOG))
+def test_reference_follows_the_contract_on_a_hand_made_landing(landing: Path, sample_reference: Path) -> None:
+    v = _values(compute_yearly(landing, sample_reference, CATALOG))
     assert v[("weighted_targets_2021.nps_index", 2021)] == 16.67
     assert v[("urban_culture_2021.hobihobi_listings", 2021)] == 3
     assert v[("urban_culture_2021.hobihobi_participants", 2021)] == 15
@@ -181,8 +181,8 @@ def test_reference_follows_the_contract_on_a_hand_made_landing(landing: Path) ->
     assert ("weighted_targets_2021.nps_index", 2019) not in v
 
 
-def test_reference_counts_bookings(landing: Path) -> None:
-    ref = Reference(landing, REFERENCE, CATALOG)
+def test_reference_counts_bookings(landing: Path, sample_reference: Path) -> None:
+    ref = Reference(landing, sample_reference, CATALOG)
     try:
         ref.run()
         bookings = dict(
@@ -196,10 +196,10 @@ def test_reference_counts_bookings(landing: Path) -> None:
     assert bookings["KIR"] == 1
 
 
-def test_reference_matches_the_bundled_sample_headline() -> None:
+def test_reference_matches_the_bundled_sample_headline(sample_reference: Path) -> None:
     """The generator's own figures for the committed sample (docs/sources.md's table)."""
     headline = json.loads((BUNDLED / "_manifest.json").read_text(encoding="utf-8"))["headline"]
-    v = _values(compute_yearly(BUNDLED, REFERENCE, CATALOG))
+    v = _values(compute_yearly(BUNDLED, sample_reference, CATALOG))
     for y in ("2019", "2020", "2021"):
         year = int(y)
         nps = headline["nps"]["by_year"][y]

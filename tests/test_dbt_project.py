@@ -115,6 +115,7 @@ def test_the_project_builds_standalone_with_dbt(tmp_path):
             "quality__check_results",
             "staging__ref_nps_experience_points",
             "staging__ref_nps_surveys",
+            "staging__ref_service_areas",
             "staging__ref_varaamo_resources",
         }
     ]

@@ -14,7 +14,7 @@ WITH staged AS (
 metered AS (
     SELECT measure, period_start, value::BIGINT AS events
     FROM meters.events_measures
-    WHERE grain = 'year' AND service_area = 'KUVA' AND value <> 0
+    WHERE grain = 'year' AND service_area = (SELECT code FROM staging.ref_service_areas WHERE kind = 'division') AND value <> 0
 )
 SELECT coalesce(s.measure, m.measure) AS measure,
        coalesce(s.period_start, m.period_start) AS period_start,

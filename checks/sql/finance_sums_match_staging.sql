@@ -6,7 +6,7 @@ why: The unit cost is a ratio of two sums; if either differs from the rows it co
 requires: [staging.finance]
 --- */
 WITH staged AS (
-    SELECT "year", coalesce(service_area, 'KUVA') AS service_area,
+    SELECT "year", coalesce(service_area, (SELECT code FROM staging.ref_service_areas WHERE kind = 'division')) AS service_area,
            sum(cost_eur)::DOUBLE AS cost_eur, sum(outputs)::DOUBLE AS outputs
     FROM staging.finance
     GROUP BY GROUPING SETS (("year", service_area), ("year"))

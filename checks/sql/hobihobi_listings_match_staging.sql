@@ -18,7 +18,7 @@ staged AS (
 metered AS (
     SELECT period_start, value::BIGINT AS listings
     FROM meters.hobihobi_measures
-    WHERE measure = 'listings' AND grain = 'year' AND service_area = 'KUVA' AND value <> 0
+    WHERE measure = 'listings' AND grain = 'year' AND service_area = (SELECT code FROM staging.ref_service_areas WHERE kind = 'division') AND value <> 0
 )
 SELECT coalesce(s.period_start, m.period_start) AS period_start,
        s.listings AS staging_listings,

@@ -6,7 +6,7 @@ why: A meter total that does not add up to the rows it comes from is a broken me
 requires: [staging.nps_responses]
 --- */
 WITH answers AS (
-    SELECT local_date, coalesce(service_area, 'KUVA') AS service_area
+    SELECT local_date, coalesce(service_area, (SELECT code FROM staging.ref_service_areas WHERE kind = 'division')) AS service_area
     FROM staging.nps_responses
     WHERE is_nps_survey AND NOT is_misuse
 ),
@@ -20,7 +20,7 @@ staged AS (
     GROUP BY GROUPING SETS ((grain, period_start, service_area), (grain, period_start))
 ),
 staged_named AS (
-    SELECT grain, period_start, coalesce(service_area, 'KUVA') AS service_area, sum(answers) AS answers
+    SELECT grain, period_start, coalesce(service_area, (SELECT code FROM staging.ref_service_areas WHERE kind = 'division')) AS service_area, sum(answers) AS answers
     FROM staged GROUP BY ALL
 ),
 metered AS (

@@ -6,7 +6,7 @@ why: A meter total that does not add up to the rows it comes from is a broken me
 requires: [staging.varaamo_reservations]
 --- */
 WITH staged AS (
-    SELECT grain, period_start, coalesce(service_area, 'KUVA') AS service_area, count(*) AS bookings
+    SELECT grain, period_start, coalesce(service_area, (SELECT code FROM staging.ref_service_areas WHERE kind = 'division')) AS service_area, count(*) AS bookings
     FROM (
         SELECT 'month' AS grain, date_trunc('month', begin_date)::DATE AS period_start, service_area
         FROM staging.varaamo_reservations WHERE is_booking

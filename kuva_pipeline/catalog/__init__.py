@@ -12,18 +12,14 @@ from kuva_pipeline.catalog.loader import (
     validate_catalog,
     validate_command,
 )
-from kuva_pipeline.catalog.measures import MEASURES, SERVICE_AREAS, MeasureInfo
 from kuva_pipeline.catalog.model import Catalog, CheckIn, Goal, Meter, Scorecard
 from kuva_pipeline.catalog.validation import Problem
 
 __all__ = [
-    "MEASURES",
-    "SERVICE_AREAS",
     "Catalog",
     "CatalogError",
     "CheckIn",
     "Goal",
-    "MeasureInfo",
     "Meter",
     "Problem",
     "Scorecard",

@@ -5,15 +5,18 @@ validates each file against the model and the rules in validation.py, checks
 ids across files, and returns a `Catalog` with defaults resolved. Any problem
 raises `CatalogError`, whose message lists all of them at once as
 `<file>: <path.to.field>: <reason>`, so a planner fixes a file in one pass.
+Service areas are checked against the reference file service_areas.csv (in
+KUVA_REFERENCE_DIR, default data/reference), with the line of the field.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import yaml
 from pydantic import ValidationError
@@ -24,6 +27,12 @@ from kuva_pipeline.catalog.validation import (
     effective_accumulation,
     pydantic_problems,
     scorecard_problems,
+)
+from kuva_pipeline.service_areas import (
+    ServiceArea,
+    ServiceAreaError,
+    read_service_areas,
+    service_areas_file,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -78,10 +87,35 @@ def _yaml_problem(file: str, exc: yaml.YAMLError) -> Problem:
     return Problem(file, where, f"invalid YAML: {reason}")
 
 
-def _parse_file(path: Path) -> tuple[Scorecard | None, list[Problem]]:
-    file = path.name
+def _line_finder(text: str):
+    """A function giving the 1-based line of a field path (`goals[0].meters[1].unit`) in the YAML."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
+        root = yaml.compose(text, Loader=_StrictLoader)
+    except yaml.YAMLError:
+        root = None
+
+    def line_of(path: str) -> int | None:
+        node = root
+        for key, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
+            if isinstance(node, yaml.MappingNode) and key:
+                node = next((v for k, v in node.value if k.value == key), None)
+            elif isinstance(node, yaml.SequenceNode) and index:
+                i = int(index)
+                node = node.value[i] if i < len(node.value) else None
+            else:
+                node = None
+            if node is None:
+                return None
+        return node.start_mark.line + 1 if node is not None else None
+
+    return line_of
+
+
+def _parse_file(path: Path, areas: ServiceAreas) -> tuple[Scorecard | None, list[Problem]]:
+    file = path.name
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         return None, [_yaml_problem(file, exc)]
     if not isinstance(data, dict):
@@ -90,7 +124,9 @@ def _parse_file(path: Path) -> tuple[Scorecard | None, list[Problem]]:
         card = Scorecard.model_validate(data)
     except ValidationError as exc:
         return None, pydantic_problems(file, exc)
-    return card, scorecard_problems(file, path.stem, card)
+    return card, scorecard_problems(
+        file, path.stem, card, areas.areas, areas.label, _line_finder(text)
+    )
 
 
 def _scorecard_files(directory: Path) -> list[Path]:
@@ -123,21 +159,47 @@ def _id_problems(parsed: list[tuple[str, Scorecard]]) -> list[Problem]:
     return problems
 
 
-def validate_catalog(directory: Path | str | None = None) -> list[Problem]:
-    """Every problem in the catalog; empty when it is valid."""
-    return _load(catalog_dir(directory))[1]
+class ServiceAreas(NamedTuple):
+    """The service areas a meter may name, the file they come from, and its problem if any."""
+
+    areas: dict[str, ServiceArea] | None
+    label: str
+    problem: Problem | None
+
+    @classmethod
+    def read(cls, reference_dir: Path | str | None) -> ServiceAreas:
+        path = service_areas_file(reference_dir)
+        label = f"reference/{path.name}"
+        try:
+            return cls(read_service_areas(path), label, None)
+        except ServiceAreaError as exc:
+            reason = str(exc).removeprefix(f"{label}: ")
+            return cls(None, label, Problem(str(path), "", reason))
 
 
-def _load(directory: Path) -> tuple[list[Scorecard], list[Problem]]:
+def validate_catalog(
+    directory: Path | str | None = None, reference_dir: Path | str | None = None
+) -> list[Problem]:
+    """Every problem in the catalog; empty when it is valid.
+
+    `reference_dir` holds service_areas.csv; default $KUVA_REFERENCE_DIR or data/reference.
+    """
+    return _load(catalog_dir(directory), reference_dir)[1]
+
+
+def _load(
+    directory: Path, reference_dir: Path | str | None = None
+) -> tuple[list[Scorecard], list[Problem]]:
     if not directory.is_dir():
         return [], [Problem(str(directory), "", "catalog directory does not exist")]
     files = _scorecard_files(directory)
     if not files:
         return [], [Problem(str(directory), "", "no scorecard files (*.yaml)")]
-    problems: list[Problem] = []
+    areas = ServiceAreas.read(reference_dir)
+    problems: list[Problem] = [areas.problem] if areas.problem else []
     parsed: list[tuple[str, Scorecard]] = []
     for path in files:
-        card, found = _parse_file(path)
+        card, found = _parse_file(path, areas)
         problems.extend(found)
         if card is not None:
             parsed.append((path.name, card))
@@ -158,10 +220,12 @@ def _resolve(catalog: Catalog) -> None:
                 checkin.date = scorecard.round_date(checkin.forecast_round)
 
 
-def load_catalog(directory: Path | str | None = None) -> Catalog:
+def load_catalog(
+    directory: Path | str | None = None, reference_dir: Path | str | None = None
+) -> Catalog:
     """Load, validate and resolve the catalog; raise CatalogError listing every problem."""
     resolved_dir = catalog_dir(directory)
-    scorecards, problems = _load(resolved_dir)
+    scorecards, problems = _load(resolved_dir, reference_dir)
     if problems:
         raise CatalogError(resolved_dir, problems)
     catalog = Catalog(directory=resolved_dir, scorecards=scorecards)

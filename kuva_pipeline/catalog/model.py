@@ -3,8 +3,8 @@
 A scorecard holds goals, a goal holds meters, a meter holds its baseline, its
 target (in the grammar of targets.py) and the dated check-ins the documents
 report. Every model forbids unknown fields, so a misspelt key fails loudly.
-Rules that span fields or files (ids, weights, the source registry, a target
-against its direction) live in validation.py, which reports each problem with
+Rules that span fields or files (ids, weights, the declared sources and
+measures, the service areas, a target against its direction) live in validation.py, which reports each problem with
 its file and field path; the loader runs both and fills in defaults.
 """
 
@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from kuva_pipeline.catalog.measures import MEASURES, SERVICE_AREAS, Accumulation
 from kuva_pipeline.catalog.targets import TIER_NAMES, Direction, Ratio, Target, Tiers
+from kuva_pipeline.sources.declaration import Accumulation, measures_by_source
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -184,9 +184,23 @@ class CheckIn(_Strict):
         return self
 
 
-_SOURCE_ENUM = {"enum": sorted(MEASURES)}
-_MEASURE_ENUM = {"enum": sorted({name for measures in MEASURES.values() for name in measures})}
-_AREA_ENUM = {"enum": sorted(SERVICE_AREAS)}
+# The JSON Schema's enums come from the source declarations and the service areas file
+# when the schema is generated (`kuva catalog schema`), never at import.
+def _source_enum(schema: dict) -> None:
+    schema["enum"] = sorted(measures_by_source())
+
+
+def _measure_enum(schema: dict) -> None:
+    schema["enum"] = sorted({name for measures in measures_by_source().values() for name in measures})
+
+
+def _area_enum(schema: dict) -> None:
+    from kuva_pipeline.service_areas import read_service_areas
+
+    schema["enum"] = sorted(read_service_areas())
+
+
+_SOURCE_ENUM, _MEASURE_ENUM, _AREA_ENUM = _source_enum, _measure_enum, _area_enum
 
 
 class Meter(_Strict):

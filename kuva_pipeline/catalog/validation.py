@@ -1,19 +1,21 @@
 """The catalog's rules beyond types: each problem reported with file, field path and reason.
 
 Pydantic checks the shape of one file; these functions check what spans fields
-or files: ids and their prefixes, duplicate ids, the source/measure/service-area
-registry, units, weights summing to 100, a target against its meter's direction
-and baseline (via targets.check_against_direction), tier items, and check-ins
-against forecast rounds and ratio totals.
+or files: ids and their prefixes, duplicate ids, the sources and measures a
+meter may bind to (the source declarations in kuva_pipeline/sources/), its
+service area (the reference file service_areas.csv), units, weights summing to
+100, a target against its meter's direction and baseline (via
+targets.check_against_direction), tier items, and check-ins against forecast
+rounds and ratio totals.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from kuva_pipeline.catalog.measures import MANUAL_SOURCE, MEASURES, SERVICE_AREAS
 from kuva_pipeline.catalog.model import Meter, Scorecard
 from kuva_pipeline.catalog.targets import (
     TARGET_KINDS,
@@ -24,6 +26,8 @@ from kuva_pipeline.catalog.targets import (
     Tiers,
     check_against_direction,
 )
+from kuva_pipeline.service_areas import ServiceArea
+from kuva_pipeline.sources.declaration import measures_by_source, owner_reported_sources
 
 WEIGHT_TOLERANCE = 1e-6
 
@@ -35,18 +39,16 @@ SOURCE_BASELINE_STANDIN = 100.0
 
 
 class Problem(NamedTuple):
-    """One validation problem: `<file>: <path>: <reason>`."""
+    """One validation problem: `<file>: [line <n>: ]<path>: <reason>`."""
 
     file: str
     path: str
     reason: str
+    line: int | None = None
 
     def __str__(self) -> str:
-        return (
-            f"{self.file}: {self.path}: {self.reason}"
-            if self.path
-            else f"{self.file}: {self.reason}"
-        )
+        where = [self.file, *([f"line {self.line}"] if self.line else []), *([self.path] if self.path else [])]
+        return ": ".join([*where, self.reason])
 
 
 def format_path(loc: tuple[Any, ...]) -> str:
@@ -91,8 +93,20 @@ def pydantic_problems(file: str, error: ValidationError) -> list[Problem]:
     return problems
 
 
-def scorecard_problems(file: str, stem: str, card: Scorecard) -> list[Problem]:
-    """Every rule within one scorecard file."""
+def scorecard_problems(
+    file: str,
+    stem: str,
+    card: Scorecard,
+    areas: dict[str, ServiceArea] | None = None,
+    areas_file: str = "reference/service_areas.csv",
+    line_of: Callable[[str], int | None] = lambda path: None,
+) -> list[Problem]:
+    """Every rule within one scorecard file.
+
+    `areas` are the known service areas (read from `areas_file`); None skips the
+    service-area rule (the file itself could not be read, a problem of its own).
+    `line_of` gives the line of a field path in the file, for the messages that name it.
+    """
     problems: list[Problem] = []
 
     def add(path: str, reason: str) -> None:
@@ -117,9 +131,18 @@ def scorecard_problems(file: str, stem: str, card: Scorecard) -> list[Problem]:
                 f"{gpath}.theme.fi", f"theme {goal.theme.fi!r} is not one of the scorecard's themes"
             )
         for m, meter in enumerate(goal.meters):
+            mpath = f"{gpath}.meters[{m}]"
+            if areas is not None and meter.service_area not in areas:
+                path = f"{mpath}.service_area"
+                problems.append(Problem(
+                    file,
+                    path,
+                    f"unknown service area {meter.service_area!r} "
+                    f"({areas_file} lists {', '.join(areas)})",
+                    line_of(path),
+                ))
             problems.extend(
-                Problem(file, f"{gpath}.meters[{m}]{sub}", reason)
-                for sub, reason in meter_problems(card, meter)
+                Problem(file, f"{mpath}{sub}", reason) for sub, reason in meter_problems(card, meter)
             )
 
     problems.extend(Problem(file, path, reason) for path, reason in weight_problems(card))
@@ -207,7 +230,7 @@ def effective_accumulation(meter: Meter) -> str | None:
         return meter.accumulation
     if _is_milestone(meter):
         return "milestone"
-    info = MEASURES.get(meter.source, {}).get(meter.measure)
+    info = measures_by_source().get(meter.source, {}).get(meter.measure)
     return info.accumulation if info else None
 
 
@@ -229,23 +252,19 @@ def meter_problems(card: Scorecard, meter: Meter) -> list[tuple[str, str]]:
     if not meter.id.startswith(prefix):
         add(".id", f"id {meter.id!r} must start with {prefix!r}")
 
-    if meter.service_area not in SERVICE_AREAS:
-        add(
-            ".service_area",
-            f"unknown service area {meter.service_area!r} (known: {', '.join(SERVICE_AREAS)})",
-        )
-
     info = None
-    if meter.source not in MEASURES:
-        add(".source", f"unknown source {meter.source!r} (known: {', '.join(MEASURES)})")
-    elif meter.measure not in MEASURES[meter.source]:
-        known = ", ".join(MEASURES[meter.source])
+    measures = measures_by_source()
+    owner_reported = meter.source in owner_reported_sources()
+    if meter.source not in measures:
+        add(".source", f"unknown source {meter.source!r} (known: {', '.join(measures)})")
+    elif meter.measure not in measures[meter.source]:
+        known = ", ".join(measures[meter.source])
         add(
             ".measure",
             f"unknown measure {meter.measure!r} for source {meter.source!r} (known: {known})",
         )
     else:
-        info = MEASURES[meter.source][meter.measure]
+        info = measures[meter.source][meter.measure]
 
     milestone = _is_milestone(meter)
     if milestone and meter.unit != "%":
@@ -253,7 +272,7 @@ def meter_problems(card: Scorecard, meter: Meter) -> list[tuple[str, str]]:
             ".unit",
             f"a milestone meter's value is its progress, so its unit is '%', not {meter.unit!r}",
         )
-    elif info is not None and meter.source != MANUAL_SOURCE and meter.unit != info.unit:
+    elif info is not None and not owner_reported and meter.unit != info.unit:
         add(
             ".unit",
             f"unit {meter.unit!r} differs from {meter.source}.{meter.measure}'s unit {info.unit!r}",
@@ -269,9 +288,10 @@ def meter_problems(card: Scorecard, meter: Meter) -> list[tuple[str, str]]:
             add(".accumulation", "accumulation 'milestone' needs a milestone target")
 
     baseline = meter.baseline
-    if baseline is not None and baseline.from_source and meter.source == MANUAL_SOURCE:
+    if baseline is not None and baseline.from_source and owner_reported:
         add(
-            ".baseline.from_source", "a baseline from the source needs a data source, not 'checkin'"
+            ".baseline.from_source",
+            f"a baseline from the source needs a data source, not {meter.source!r}",
         )
 
     baseline_for_check = meter.baseline_value

@@ -59,9 +59,8 @@ def _sources_by_asset() -> dict[dg.AssetKey, str]:
     """Each model asset that reads a raw table directly -> that source's name (nps, varaamo, ...)."""
 
     from kuva_pipeline.defs.raw import RAW_SOURCES
-    from kuva_pipeline.quality.config import canonical_source
 
-    by_table = {s.table: canonical_source(s.name) for s in RAW_SOURCES}
+    by_table = {s.table: s.name for s in RAW_SOURCES}
     manifest = load_manifest()
     found: dict[dg.AssetKey, str] = {}
     for node in manifest["nodes"].values():

@@ -1,17 +1,15 @@
 """Raw assets: one per source table, loading landing files as-is with file lineage."""
 
 
-import importlib
-import pkgutil
 from datetime import UTC, date, datetime
 
 import dagster as dg
 
-from kuva_pipeline import sources as sources_package
 from kuva_pipeline.fetch import FETCHED_FOLDERS
 from kuva_pipeline.metadata import column_schema, table_metadata
 from kuva_pipeline.partitions import feed_partitions, partition_dates
 from kuva_pipeline.resources import OWNER, WRITER_POOL, LandingResource, WarehouseResource
+from kuva_pipeline.sources.declaration import raw_sources
 from kuva_pipeline.sources.landing import LandingFileError
 from kuva_pipeline.sources.raw import (
     LINEAGE_COLUMNS,
@@ -23,14 +21,8 @@ from kuva_pipeline.sources.raw import (
 
 
 def discover_sources() -> list[RawSource]:
-    """Every `RawSource` defined at module level in `kuva_pipeline.sources`: one raw asset each."""
-    found: dict[str, RawSource] = {}
-    for info in sorted(pkgutil.iter_modules(sources_package.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{sources_package.__name__}.{info.name}")
-        for value in vars(module).values():
-            if isinstance(value, RawSource):
-                found[value.table] = value
-    return [found[t] for t in sorted(found)]
+    """The raw tables of every source declared in `kuva_pipeline.sources`: one raw asset each."""
+    return raw_sources()
 
 
 RAW_SOURCES: list[RawSource] = discover_sources()

@@ -1,13 +1,15 @@
-"""Reference data assets: devices, surveys, spaces and event rules maintained beside the landing zone.
+"""Reference data assets: service areas, devices, surveys, spaces and event rules beside the landing zone.
 
 Each CSV is read with explicit column types, so a malformed date or a missing
 column fails with the file and line instead of changing a column's type
 silently, and a few rules (known service areas, unique ids) are checked before
-the table is replaced. The event classification YAML is validated and
-flattened into tables the SQL models join.
+the table is replaced. A service area is known when `staging.ref_service_areas`
+(from service_areas.csv) lists it. The event classification YAML is validated
+and flattened into tables the SQL models join.
 """
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,11 +18,12 @@ import duckdb
 
 from kuva_pipeline.metadata import table_metadata
 from kuva_pipeline.resources import OWNER, WRITER_POOL, LandingResource, WarehouseResource
+from kuva_pipeline.service_areas import ServiceAreaError, read_service_areas
 from kuva_pipeline.sources.events import ClassificationError, empty_event_rules, load_event_rules
 from kuva_pipeline.sources.landing import LandingFileError, as_utf8
 from kuva_pipeline.sources.raw import csv_error, csv_header
 
-AREAS = "('KIR', 'KULP', 'LIIKU', 'NUP')"
+SERVICE_AREAS_TABLE = "ref_service_areas"
 
 
 @dataclass(frozen=True)
@@ -31,13 +34,28 @@ class ReferenceTable:
     columns: dict[str, str]
     key: str
     # The landing folder of the source that needs this table: without landing files
-    # there, a missing reference file gives an empty table instead of a failure.
+    # there, a missing reference file gives an empty table instead of a failure
+    # ("" for a table every source needs: the whole landing zone).
     source_folder: str
     # (SQL condition naming a bad row, what is wrong): checked before the table is replaced.
     rules: tuple[tuple[str, str], ...] = ()
+    # A column that must hold a code of kind service_area in staging.ref_service_areas.
+    service_area_column: str | None = None
+    # Reads and checks the whole file first (file, line and field in its error).
+    check_file: Callable[[Path], object] | None = None
 
 
 REFERENCE_TABLES: tuple[ReferenceTable, ...] = (
+    ReferenceTable(
+        SERVICE_AREAS_TABLE,
+        "service_areas.csv",
+        "Service areas of the division: code, Finnish and English name, and kind (division, "
+        "service_area, common, unit).",
+        {"code": "VARCHAR", "name_fi": "VARCHAR", "name_en": "VARCHAR", "kind": "VARCHAR"},
+        key="code",
+        source_folder="",
+        check_file=read_service_areas,
+    ),
     ReferenceTable(
         "ref_nps_experience_points",
         "nps_experience_points.csv",
@@ -53,8 +71,8 @@ REFERENCE_TABLES: tuple[ReferenceTable, ...] = (
         },
         key="experience_point_id",
         source_folder="nps",
+        service_area_column="service_area",
         rules=(
-            (f"service_area NOT IN {AREAS} OR service_area IS NULL", "service_area is not KIR, KULP, LIIKU or NUP"),
             ("in_use_from IS NULL", "in_use_from is empty"),
             ("in_use_until < in_use_from", "in_use_until is before in_use_from"),
         ),
@@ -87,8 +105,8 @@ REFERENCE_TABLES: tuple[ReferenceTable, ...] = (
         },
         key="resource_id",
         source_folder="varaamo",
+        service_area_column="service_area",
         rules=(
-            (f"service_area NOT IN {AREAS} OR service_area IS NULL", "service_area is not KIR, KULP, LIIKU or NUP"),
             ("for_sale IS NULL", "for_sale is not true or false"),
             ("for_sale AND for_sale_from IS NULL", "for_sale is true but for_sale_from is empty"),
         ),
@@ -96,8 +114,41 @@ REFERENCE_TABLES: tuple[ReferenceTable, ...] = (
 )
 
 
+def _or_list(codes: list[str]) -> str:
+    return codes[0] if len(codes) == 1 else f"{', '.join(codes[:-1])} or {codes[-1]}"
+
+
+def _service_area_problems(con: duckdb.DuckDBPyConnection, ref: ReferenceTable) -> list[tuple[int, str]]:
+    """Rows whose service area is not a code of kind service_area in staging.ref_service_areas."""
+    col = ref.service_area_column
+    try:
+        known = [c for (c,) in con.execute(
+            f"SELECT code FROM staging.{SERVICE_AREAS_TABLE} WHERE kind = 'service_area' ORDER BY code"
+        ).fetchall()]
+    except duckdb.CatalogException:
+        raise LandingFileError(
+            f"reference/{ref.file}: staging.{SERVICE_AREAS_TABLE} is not loaded; its service areas "
+            "come from reference/service_areas.csv, loaded first"
+        ) from None
+    if not known:
+        return [(0, "no service area of kind service_area in reference/service_areas.csv")]
+    marks = ", ".join("?" for _ in known)
+    rows = con.execute(
+        f"SELECT _line FROM _ref WHERE {col} IS NULL OR {col} NOT IN ({marks}) ORDER BY _line", known
+    ).fetchall()
+    return [(ln, f"{col} is not {_or_list(known)}") for (ln,) in rows]
+
+
 def load_reference_csv(con: duckdb.DuckDBPyConnection, ref: ReferenceTable, path: Path) -> None:
-    """Read, check and replace `staging.<ref.name>`; raise LandingFileError naming file and line."""
+    """Read, check and replace `staging.<ref.name>`; raise LandingFileError naming file and line.
+
+    A table with a service area column needs `staging.ref_service_areas` loaded first.
+    """
+    if ref.check_file is not None:
+        try:
+            ref.check_file(Path(path))
+        except ServiceAreaError as exc:
+            raise LandingFileError(str(exc)) from exc
     with tempfile.TemporaryDirectory(prefix="kuva_ref_") as tmp:
         readable = as_utf8(Path(path), Path(tmp), name=ref.file, delim=",")
         header = csv_header(readable, ",")
@@ -126,9 +177,15 @@ def load_reference_csv(con: duckdb.DuckDBPyConnection, ref: ReferenceTable, path
     problems += [f"line {ln}: {ref.key} is empty" for (ln,) in con.execute(
         f"SELECT _line FROM _ref WHERE {ref.key} IS NULL"
     ).fetchall()]
+    checked: list[tuple[int, str]] = []
+    if ref.service_area_column:
+        checked += _service_area_problems(con, ref)
     for condition, message in ref.rules:
-        for (ln,) in con.execute(f"SELECT _line FROM _ref WHERE {condition} ORDER BY _line").fetchall():
-            problems.append(f"line {ln}: {message}")
+        checked += [
+            (ln, message)
+            for (ln,) in con.execute(f"SELECT _line FROM _ref WHERE {condition} ORDER BY _line").fetchall()
+        ]
+    problems += [f"line {ln}: {message}" if ln else message for ln, message in checked]
     if problems:
         con.execute("DROP TABLE IF EXISTS _ref")
         raise LandingFileError(f"reference/{ref.file}: " + "; ".join(problems[:10]))
@@ -158,8 +215,10 @@ def build_reference_asset(ref: ReferenceTable) -> dg.AssetsDefinition:
         group_name="reference",
         owners=[OWNER],
         kinds={"duckdb", "csv"},
-        code_version="2",
+        code_version="3" if ref.service_area_column else "2",
         pool=WRITER_POOL,
+        # Its service areas are checked against the service areas table.
+        deps=[dg.AssetKey(["staging", SERVICE_AREAS_TABLE])] if ref.service_area_column else None,
     )
     def _ref(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource

@@ -1,4 +1,8 @@
-"""Where the contracts live, the sources the scorecard knows, and the day freshness is judged on."""
+"""Where the contracts live, the names of the built-in checks, and the day freshness is judged on.
+
+The sources themselves (names, raw tables, freshness limits) are declared in
+`kuva_pipeline/sources/` (see `kuva_pipeline.sources.declaration`).
+"""
 
 from __future__ import annotations
 
@@ -13,29 +17,11 @@ CHECKS_DIR = PROJECT_ROOT / "checks"
 TODAY_ENV = "KUVA_QUALITY_TODAY"
 """ISO date that stands in for today when judging freshness and waiver expiry (tests, replays)."""
 
-SOURCES: tuple[str, ...] = ("nps", "hobihobi", "varaamo", "events", "finance", "checkin")
-"""Source names as the catalog's meters bind to them (`marts.dim_meter.source`)."""
-
-SOURCE_ALIASES = {"checkins": "checkin"}
-"""A raw source named differently from the catalog's binding."""
-
 SCHEMA_CHECK = "schema_matches_source"
 FRESHNESS_CHECK = "landing_is_fresh"
 """Names of the checks every raw table gets without a suite entry."""
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-
-
-def canonical_source(name: str | None) -> str | None:
-    """The catalog's name of a raw source: `checkins` -> checkin, `varaamo_statistics` -> varaamo."""
-    if name is None:
-        return None
-    if name in SOURCE_ALIASES:
-        return SOURCE_ALIASES[name]
-    if name in SOURCES:
-        return name
-    head = name.split("_", 1)[0]
-    return SOURCE_ALIASES.get(head, head) if head in (*SOURCES, *SOURCE_ALIASES) else name
 
 
 def reference_today() -> date:

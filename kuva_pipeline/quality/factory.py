@@ -31,7 +31,6 @@ from kuva_pipeline.quality.config import (
     CHECKS_DIR,
     FRESHNESS_CHECK,
     SCHEMA_CHECK,
-    canonical_source,
     reference_today,
 )
 from kuva_pipeline.quality.gx_runner import EXAMPLES, RuleResult
@@ -40,12 +39,12 @@ from kuva_pipeline.quality.suites import (
     Rule,
     SqlCheck,
     Suite,
-    load_freshness,
     load_sql_checks,
     load_suites,
 )
 from kuva_pipeline.quality.waivers import WAIVERS_FILE, WaiverFile, load_waivers
 from kuva_pipeline.resources import WRITER_POOL, LandingResource, WarehouseResource
+from kuva_pipeline.sources.declaration import source_named
 from kuva_pipeline.sources.raw import RawSource
 
 log = logging.getLogger("kuva_pipeline.quality")
@@ -167,13 +166,13 @@ class AssetIndex:
                 continue
             seen.add(k)
             if k in self.raw_sources:
-                found.add(canonical_source(self.raw_sources[k].name))
+                found.add(self.raw_sources[k].name)
             stack.extend(self.upstream.get(k, ()))
         return found
 
     def source_of(self, key: dg.AssetKey, declared: str | None = None) -> str | None:
         if declared:
-            return canonical_source(declared)
+            return declared
         sources = self.sources_of(key)
         return next(iter(sources)) if len(sources) == 1 else None
 
@@ -265,11 +264,11 @@ def plan_checks(
                 blocking=False,
                 description=_describe(
                     "The newest landing file of the source covers a period ending within the "
-                    "source's limit in checks/freshness.yaml; a stale source scores its meters "
+                    "freshness limit of the source's declaration; a stale source scores its meters "
                     "no_data instead of stopping the run.",
                     "WARN",
                 ),
-                metadata={"severity": "WARN", "config": "checks/freshness.yaml"},
+                metadata={"severity": "WARN", "max_age_days": source_named(source.name).freshness_days},
                 raw_source=source,
             )
         )
@@ -631,13 +630,12 @@ def evaluate_plan(
                     )
     fresh_items = [i for i in items if i.kind == "freshness"]
     if fresh_items:
-        limits = load_freshness(checks_dir)
         today = reference_today()
         for item in fresh_items:
-            name = canonical_source(item.raw_source.name)
-            siblings = [s for s in raw_sources if canonical_source(s.name) == name]
+            name = item.raw_source.name
+            siblings = [s for s in raw_sources if s.name == name]
             fresh = pipeline.landing_freshness(
-                landing.landing, siblings or [item.raw_source], limits.max_age_days(name), today
+                landing.landing, siblings or [item.raw_source], source_named(name).freshness_days, today
             )
             res = RuleResult(item.name, success=fresh.fresh)
             out[item.check_key] = _evaluation(

@@ -14,8 +14,9 @@ from datetime import date, timedelta
 
 import duckdb
 
-from kuva_pipeline.quality.config import FRESHNESS_CHECK, SOURCES
+from kuva_pipeline.quality.config import FRESHNESS_CHECK
 from kuva_pipeline.quality.results import TABLE
+from kuva_pipeline.sources.declaration import source_names
 
 Health = tuple[str, str | None]
 
@@ -84,7 +85,7 @@ def _stale(con: duckdb.DuckDBPyConnection, source: str, as_of: date) -> str | No
 
 
 def source_health(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, Health]:
-    """Each source -> ('ok' | 'failed' | 'stale', reason) for scoring on `as_of`.
+    """Each declared source -> ('ok' | 'failed' | 'stale', reason) for scoring on `as_of`.
 
     failed: the latest verdict of a blocking check on one of the source's tables
     (for a partitioned table: on a month from January of `as_of`'s year to
@@ -92,10 +93,11 @@ def source_health(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, Heal
     file, as last checked, ends more than the source's freshness limit before
     `as_of`. A failure outranks staleness.
     """
-    health: dict[str, Health] = {s: ("ok", None) for s in SOURCES}
+    sources = source_names()
+    health: dict[str, Health] = {s: ("ok", None) for s in sources}
     if not _has_results(con):
         return health
-    for source in SOURCES:
+    for source in sources:
         row = con.execute(_FAILURES, {"source": source, "as_of": as_of}).fetchone()
         if row is not None:
             asset, check, partition, detail, checked_at, run_id = row

@@ -1,4 +1,6 @@
-"""The declarative contracts under `checks/`: expectation suites, SQL checks and freshness limits.
+"""The declarative contracts under `checks/`: expectation suites and SQL checks.
+
+Freshness limits belong to each source's declaration (`kuva_pipeline/sources/`).
 
 A suite is `checks/<schema>/<table>.yaml`, one per warehouse table:
 
@@ -231,6 +233,16 @@ class Suite:
         return {t for rule in self.rules for t in rule.tables_read} - {self.qualified}
 
 
+def _known_source(path: Path, source: str | None) -> None:
+    """A contract's `source` is the name of a declared source (kuva_pipeline/sources/)."""
+    from kuva_pipeline.sources.declaration import source_names
+
+    if source is not None and source not in source_names():
+        raise SuiteError(
+            f"{path}: source: {source!r} is not a declared source ({', '.join(source_names())})"
+        )
+
+
 def parse_suite(path: Path) -> Suite:
     schema = path.parent.name
     if schema not in SUITE_SCHEMAS:
@@ -243,6 +255,7 @@ def parse_suite(path: Path) -> Suite:
         parsed = SuiteFile.model_validate(data)
     except ValidationError as exc:
         raise SuiteError(f"{path}: {_fmt(exc)}") from exc
+    _known_source(path, parsed.source)
     return Suite(
         path=path,
         schema=schema,
@@ -329,6 +342,7 @@ def parse_sql_check(path: Path) -> SqlCheck:
         raise SuiteError(f"{path}: header: {exc}") from exc
     except ValidationError as exc:
         raise SuiteError(f"{path}: header: {_fmt(exc)}") from exc
+    _known_source(path, header.source)
     sql = match.group(2).strip().rstrip(";")
     if not sql:
         raise SuiteError(f"{path}: no SELECT after the header")
@@ -347,42 +361,3 @@ def parse_sql_check(path: Path) -> SqlCheck:
 
 def load_sql_checks(checks_dir: Path = CHECKS_DIR) -> list[SqlCheck]:
     return [parse_sql_check(p) for p in sorted((checks_dir / "sql").glob("*.sql"))]
-
-
-class FreshnessFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    default_max_age_days: int = Field(ge=0)
-    sources: dict[str, int] = Field(default_factory=dict)
-
-    @field_validator("sources")
-    @classmethod
-    def _ages(cls, value: dict[str, int]) -> dict[str, int]:
-        bad = [k for k, v in value.items() if v < 0]
-        if bad:
-            raise ValueError(f"max age must be 0 or more days: {', '.join(bad)}")
-        return value
-
-
-@dataclass(frozen=True)
-class FreshnessLimits:
-    """How many days the newest landing file's period may end before today, per source."""
-
-    default_max_age_days: int
-    sources: dict[str, int]
-
-    def max_age_days(self, source: str) -> int:
-        return self.sources.get(source, self.default_max_age_days)
-
-
-def load_freshness(checks_dir: Path = CHECKS_DIR) -> FreshnessLimits:
-    path = checks_dir / "freshness.yaml"
-    try:
-        parsed = FreshnessFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except FileNotFoundError as exc:
-        raise SuiteError(f"{path}: missing; it sets each source's freshness limit") from exc
-    except yaml.YAMLError as exc:
-        raise SuiteError(f"{path}: {exc}") from exc
-    except ValidationError as exc:
-        raise SuiteError(f"{path}: {_fmt(exc)}") from exc
-    return FreshnessLimits(parsed.default_max_age_days, dict(parsed.sources))

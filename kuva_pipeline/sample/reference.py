@@ -1,9 +1,12 @@
-"""The reference data behind the sample: devices, surveys, Varaamo resources, event classes.
+"""The reference data behind the sample: service areas, devices, surveys, Varaamo resources, event classes.
 
-These tables are the single source of truth for both `data/reference/` (written
-by `write_reference`, committed) and the landing sample, so the two always
-agree. None of it depends on the seed. Names of places are the city's public
-venues; every person, e-mail address and phone number in the sample is synthetic.
+These tables are what the landing sample is made with, and `write_reference`
+writes them as reference files (`kuva sample --reference-dir`), so the two
+always agree. `data/reference/` began as such a copy; it is the user's to edit
+(a real device is a row added there), and the tests of the sample read the
+generated files, not it. None of it depends on the seed. Names of places are
+the city's public venues; every person, e-mail address and phone number in the
+sample is synthetic.
 """
 
 from __future__ import annotations
@@ -18,7 +21,19 @@ from pathlib import Path
 
 import yaml
 
-SERVICE_AREAS = ("KIR", "KULP", "LIIKU", "NUP")
+SERVICE_AREA_ROWS: tuple[tuple[str, str, str, str], ...] = (
+    ("KUVA", "Kulttuurin ja vapaa-ajan toimiala", "Culture and Leisure Division", "division"),
+    ("KIR", "Kirjastopalvelut", "Library services", "service_area"),
+    ("KULP", "Kulttuuripalvelut", "Culture services", "service_area"),
+    ("LIIKU", "Liikuntapalvelut", "Sports services", "service_area"),
+    ("NUP", "Nuorisopalvelut", "Youth services", "service_area"),
+    ("HALLINTO", "Hallinto ja yhteiset palvelut", "Administration and common services", "common"),
+    ("KAUPUNKIKULTTUURI", "Kaupunkikulttuuri", "Urban Culture", "unit"),
+)
+"""The sample's service_areas.csv: code, Finnish and English name, kind."""
+
+SERVICE_AREAS = tuple(code for code, _, _, kind in SERVICE_AREA_ROWS if kind == "service_area")
+"""The service areas the sample's devices, spaces, listings and publishers belong to."""
 
 
 def fixed_id(label: str, length: int = 11) -> str:
@@ -663,9 +678,13 @@ publishers:
 #   keywords_all      the event has all of these keywords
 #   publishers_any    the event's publisher is one of these
 #   super_event_type  the event's super_event_type equals this (umbrella or recurring)
+# A class's service_area (a code of service_areas.csv) is the service area its measure is
+# reported under besides the whole division: the culture side owns culture and district
+# events, the sports services sports events.
 classes:
   - id: district_event
     meter: district_events
+    service_area: KULP
     name_fi: Asukaslähtöinen kaupunginosatapahtuma
     name_en: Resident-driven district event
     # An umbrella (a district festival) whose parts carry the district keyword is one
@@ -679,6 +698,7 @@ classes:
 
   - id: large_sports_event
     meter: large_sports_events
+    service_area: LIIKU
     name_fi: Liikunnan suurtapahtuma
     name_en: Large sports event
     include_ids:
@@ -697,6 +717,7 @@ classes:
 
   - id: large_culture_event
     meter: large_culture_events
+    service_area: KULP
     name_fi: Kulttuurin suurtapahtuma
     name_en: Large culture event
     include_ids:
@@ -768,7 +789,9 @@ def reference_files() -> dict[str, bytes]:
             for r in RESOURCES
         ],
     )
+    areas = _csv(["code", "name_fi", "name_en", "kind"], [list(row) for row in SERVICE_AREA_ROWS])
     return {
+        "service_areas.csv": areas,
         "nps_experience_points.csv": eps,
         "nps_surveys.csv": surveys,
         "varaamo_resources.csv": resources,
@@ -777,7 +800,7 @@ def reference_files() -> dict[str, bytes]:
 
 
 def write_reference(ref_dir: Path) -> list[Path]:
-    """Write the reference files into `ref_dir` (normally data/reference)."""
+    """Write the reference files the sample was made with into `ref_dir`."""
     ref_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, data in reference_files().items():

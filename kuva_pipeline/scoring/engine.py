@@ -18,7 +18,6 @@ from typing import Any, Literal, get_args
 
 from pydantic import TypeAdapter
 
-from kuva_pipeline.catalog.measures import Accumulation
 from kuva_pipeline.catalog.targets import (
     MILESTONE_DONE_VALUE,
     Direction,
@@ -31,6 +30,7 @@ from kuva_pipeline.catalog.targets import (
     threshold,
     tier_thresholds,
 )
+from kuva_pipeline.sources.declaration import Accumulation
 
 from .explain import Facts, Rule, ValueKind, describe_target, explain
 from .labels import (

@@ -6,12 +6,13 @@ reloads them all. `comment` and `author` are personal data: raw keeps them,
 staging drops them.
 """
 
+from kuva_pipeline.sources.declaration import Measure, Source
 from kuva_pipeline.sources.raw import RawSource, Reader
 
 CHECKIN_PERSONAL = ("comment", "author")
 
 CHECKINS = RawSource(
-    name="checkins",
+    name="checkin",
     table="checkins",
     folder="checkins",
     description="Goal owners' check-ins (status, progress, forecast, value), exactly as filed.",
@@ -29,5 +30,21 @@ CHECKINS = RawSource(
         "value": "The meter's value (Finnish number).",
         "comment": "PERSONAL DATA: free text.",
         "author": "PERSONAL DATA: who wrote the check-in.",
+    },
+)
+
+CHECKIN = Source(
+    name="checkin",
+    title="Check-ins",
+    raw=(CHECKINS,),
+    freshness_days=400,
+    freshness_note="goal owners report a few times a year, in yearly files",
+    owner_reported=True,
+    measures={
+        "manual": Measure(
+            "Reported by the goal owner: the value comes from the latest check-in.",
+            "as declared on the meter",
+            "level",
+        ),
     },
 )

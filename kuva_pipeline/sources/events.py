@@ -6,6 +6,7 @@ event's day is its Helsinki calendar day (`2021-12-31T22:30:00Z` is 2022-01-01).
 A postponed event has no start and belongs to its file's first day.
 """
 
+from kuva_pipeline.sources.declaration import Measure, Source
 from kuva_pipeline.sources.raw import RawSource, Reader
 
 LINKED_EVENTS = RawSource(
@@ -55,11 +56,35 @@ LINKED_EVENTS = RawSource(
     },
 )
 
+EVENTS = Source(
+    name="events",
+    title="Linked Events",
+    raw=(LINKED_EVENTS,),
+    freshness_days=35,
+    freshness_note="monthly API pages",
+    measures={
+        "large_culture_events": Measure(
+            "Large culture events held in the year so far (classification rules in "
+            "data/reference).",
+            "events",
+            "cumulative",
+        ),
+        "large_sports_events": Measure(
+            "Large sports events held in the year so far.", "events", "cumulative"
+        ),
+        "district_events": Measure(
+            "Resident-driven district events held in the year so far.", "events", "cumulative"
+        ),
+    },
+)
+
 
 # -- the classification rules (reference/event_classification.yaml) ----------------------------
 
 RULE_CONDITIONS = ("keywords_any", "keywords_all", "publishers_any", "super_event_type")
-CLASS_KEYS = {"id", "meter", "name_fi", "name_en", "include_ids", "exclude_ids", "rules", "umbrella_from_parts"}
+CLASS_KEYS = {
+    "id", "meter", "name_fi", "name_en", "service_area", "include_ids", "exclude_ids", "rules", "umbrella_from_parts",
+}
 SUPER_EVENT_TYPES = ("umbrella", "recurring")
 
 IMPLEMENTED_COUNTING = {
@@ -136,7 +161,14 @@ def load_event_rules(path) -> dict[str, tuple[str, list[tuple]]]:
         from_parts = cls.get("umbrella_from_parts", False)
         if not isinstance(from_parts, bool):
             raise ClassificationError(f"{file}: {where}.umbrella_from_parts: true or false, got {from_parts!r}")
-        class_rows.append((cid, order, meter, cls.get("name_fi"), cls.get("name_en"), from_parts))
+        # The class's responsible service area (its measure is also reported under it); a code
+        # of reference/service_areas.csv, checked on the loaded table (checks/staging).
+        area = cls.get("service_area")
+        if area is not None and (not isinstance(area, str) or not area.strip()):
+            raise ClassificationError(f"{file}: {where}.service_area: a service area code, got {area!r}")
+        class_rows.append(
+            (cid, order, meter, cls.get("name_fi"), cls.get("name_en"), from_parts, area.strip() if area else None)
+        )
         for lst in ("include_ids", "exclude_ids"):
             for eid in _strings(cls.get(lst), f"{where}.{lst}", file):
                 id_rows.append((cid, order, eid, lst.split("_")[0]))
@@ -187,7 +219,7 @@ def _tables(class_rows, rule_rows, id_rows, pub_rows) -> dict[str, tuple[str, li
     return {
         "ref_event_classes": (
             "class_id VARCHAR, class_order INTEGER, meter VARCHAR, name_fi VARCHAR, name_en VARCHAR, "
-            "umbrella_from_parts BOOLEAN",
+            "umbrella_from_parts BOOLEAN, service_area VARCHAR",
             class_rows,
         ),
         "ref_event_class_rules": (

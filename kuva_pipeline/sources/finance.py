@@ -5,6 +5,7 @@ year. Unpartitioned: each run reloads every year's file, so a corrected file
 replaces its year. No personal data.
 """
 
+from kuva_pipeline.sources.declaration import Measure, Source
 from kuva_pipeline.sources.raw import RawSource, Reader
 
 FINANCE = RawSource(
@@ -25,10 +26,26 @@ FINANCE = RawSource(
     partitioned=False,
     field_descriptions={
         "vuosi": "Year.",
-        "palvelualue": "KIR, KULP, LIIKU, NUP or hallinto.",
+        "palvelualue": "Service area: a code of kind service_area or common in reference/service_areas.csv, any case (KIR, KULP, LIIKU, NUP, hallinto).",
         "kustannukset_eur": "Cost in euros (decimal comma; a correction may be negative with U+2212).",
         "suoritteet": "Outputs (suoritteet) of the row.",
         "talousarvio_eur": "Budget in euros; empty on correction rows.",
         "suoritteen_laji": "What the outputs are, or 'oikaisu: ...' on a correction.",
+    },
+)
+
+FINANCE_SOURCE = Source(
+    name="finance",
+    title="Finance",
+    raw=(FINANCE,),
+    freshness_days=400,
+    freshness_note="one file per year, after the books close",
+    measures={
+        "unit_cost": Measure(
+            "Cost per output (EUR per suorite) for the year.", "EUR/output", "level"
+        ),
+        "budget_use_pct": Measure(
+            "Cost as a percentage of the budget for the year.", "%", "level"
+        ),
     },
 )

@@ -5,6 +5,7 @@ CSV per snapshot day, one row per listing visible that day. A snapshot
 belongs to the day in its file name.
 """
 
+from kuva_pipeline.sources.declaration import Measure, Source
 from kuva_pipeline.sources.raw import RawSource, Reader
 
 HOBIHOBI_LISTINGS = RawSource(
@@ -34,5 +35,26 @@ HOBIHOBI_LISTINGS = RawSource(
         "visible_from": "First day the listing is visible (d.m.yyyy).",
         "visible_until": "Last day the listing is visible (d.m.yyyy, inclusive); required.",
         "participants": "Participants registered on the listing at snapshot time.",
+    },
+)
+
+HOBIHOBI = Source(
+    name="hobihobi",
+    title="Hobihobi listings snapshots",
+    raw=(HOBIHOBI_LISTINGS,),
+    freshness_days=35,
+    freshness_note="snapshots daily in production, monthly in the bundled sample",
+    measures={
+        "listings": Measure(
+            "Distinct Hobihobi listings (hobbies) visible at any time in the year so far.",
+            "listings",
+            "cumulative",
+        ),
+        "participants": Measure(
+            "Participants of Hobihobi listings in the year so far, counted once per "
+            "listing per year.",
+            "participants",
+            "cumulative",
+        ),
     },
 )

@@ -8,6 +8,7 @@ carry more columns (`smileyId`, `position`) in another order: the loader picks
 the contract's columns by name and reports the others.
 """
 
+from kuva_pipeline.sources.declaration import Measure, Source
 from kuva_pipeline.sources.raw import RawSource, Reader
 
 NPS_FIELDS = (
@@ -38,5 +39,27 @@ NPS_FEEDBACK = RawSource(
         "misuse": "true when the device flagged the press as misuse (rapid repeats).",
         "ui": "Device user interface type (nps11, smiley4; API v2: physical, digital).",
         "smileyType": "Smiley set or device type (classic; API v2: SMILEY_TERMINAL...).",
+    },
+)
+
+NPS = Source(
+    name="nps",
+    title="NPS device feed",
+    raw=(NPS_FEEDBACK,),
+    freshness_days=35,
+    freshness_note="monthly exports, delivered in the first days of the next month",
+    measures={
+        "nps_index": Measure(
+            "Net Promoter Score: % promoters (9-10) minus % detractors (0-6) of valid "
+            "presses on NPS surveys in the period, from -100 to +100.",
+            "NPS",
+            "level",
+        ),
+        "devices_in_use": Measure(
+            "Feedback devices (experience points) in use at the end of the period, per the "
+            "reference data's in-use dates.",
+            "devices",
+            "stock",
+        ),
     },
 )

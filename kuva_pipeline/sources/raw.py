@@ -78,7 +78,12 @@ class Reader:
 
 @dataclass(frozen=True)
 class RawSource:
-    """A source as it lands: its fields, its files, and the day each record belongs to."""
+    """A raw table as it lands: its fields, its files, and the day each record belongs to.
+
+    `name` is the name of the source the table belongs to (`varaamo` for both
+    `varaamo_reservations` and `varaamo_statistics`); the source's declaration
+    (`kuva_pipeline/sources/declaration.py`) lists the table.
+    """
 
     name: str
     table: str
@@ -138,7 +143,8 @@ def max_drop_setting(environ: dict[str, str] | None = None) -> float:
 
 
 def allowed_to_shrink(source: RawSource, environ: dict[str, str] | None = None) -> bool:
-    """Whether KUVA_ALLOW_EMPTY names this source (by name or raw table) or says 'all'."""
+    """Whether KUVA_ALLOW_EMPTY names this table's source (`varaamo`), the table itself
+    (`varaamo_statistics`) or says 'all'."""
     env = os.environ if environ is None else environ
     names = {n.strip().lower() for n in (env.get(ALLOW_EMPTY_ENV) or "").split(",") if n.strip()}
     return bool(names & {"all", source.name.lower(), source.table.lower()})
@@ -659,6 +665,9 @@ def load_raw(
                     "DROP TABLE _incoming; DROP TABLE _staged; DROP TABLE _previous"
                 )
             for name, (size, mtime_ns) in versions.items():
+                # One row per file: a warehouse loaded before the source was renamed may hold
+                # the file under the table's old source name.
+                con.execute(f"DELETE FROM {LOADED_FILES_TABLE} WHERE file = ? AND source <> ?", [name, source.name])
                 con.execute(
                     f"INSERT OR REPLACE INTO {LOADED_FILES_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
                     [source.name, name, size, mtime_ns, rows_by_file.get(name, 0), loaded_at],

@@ -6,6 +6,7 @@ free-text description): raw keeps them as exported, staging drops them, and
 previews never show them.
 """
 
+from kuva_pipeline.sources.declaration import Measure, Source
 from kuva_pipeline.sources.raw import RawSource, Reader
 
 PERSONAL = ("reserver_name", "reserver_email_address", "reserver_phone_number", "event_description")
@@ -38,7 +39,7 @@ VARAAMO_RESERVATIONS = RawSource(
 STATISTICS_PERSONAL = ("Varaaja", "Sähköposti", "Puhelin", "Kuvaus")
 
 VARAAMO_STATISTICS = RawSource(
-    name="varaamo_statistics",
+    name="varaamo",
     table="varaamo_statistics",
     folder="varaamo/statistics",
     description="Reservations from the current Varaamo reservation-statistics CSV export, exactly as exported.",
@@ -72,5 +73,31 @@ VARAAMO_STATISTICS = RawSource(
         "Sähköposti": "PERSONAL DATA: reserver's e-mail.",
         "Puhelin": "PERSONAL DATA: reserver's phone.",
         "Kuvaus": "PERSONAL DATA: free text.",
+    },
+)
+
+VARAAMO = Source(
+    name="varaamo",
+    title="Varaamo reservations",
+    raw=(VARAAMO_RESERVATIONS, VARAAMO_STATISTICS),
+    freshness_days=35,
+    freshness_note="monthly reservation pages / statistics exports",
+    measures={
+        "spaces_for_sale": Measure(
+            "Varaamo resources on sale (reservable for a fee) at the as-of date.",
+            "spaces",
+            "stock",
+        ),
+        "bookable_spaces": Measure(
+            "Varaamo resources reservable by residents at the as-of date.",
+            "spaces",
+            "stock",
+        ),
+        "bookings": Measure(
+            "Confirmed normal reservations beginning in the year so far (blocked "
+            "reservations are closures, not bookings).",
+            "bookings",
+            "cumulative",
+        ),
     },
 )

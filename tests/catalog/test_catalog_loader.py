@@ -9,7 +9,7 @@ import yaml
 from kuva_pipeline.catalog import load_catalog, validate_command
 from kuva_pipeline.catalog.__main__ import main
 from kuva_pipeline.catalog.loader import DEFAULT_CATALOG_DIR, catalog_dir
-from kuva_pipeline.catalog.measures import MEASURES
+from kuva_pipeline.sources.declaration import source_named
 
 
 def write_demo(directory, demo):
@@ -37,7 +37,7 @@ def test_defaults_are_resolved_on_load(tmp_path, demo):
     audits = catalog.meter("demo_2022.audits")
     assert (
         events.accumulation
-        == MEASURES["events"]["large_culture_events"].accumulation
+        == source_named("events").measures["large_culture_events"].accumulation
         == "cumulative"
     )
     assert audits.accumulation == "level"  # check-in meters stand as reported

@@ -143,7 +143,7 @@ CASES: dict[str, Case] = {
     "unknown source": (
         lambda d: meter(d, 1).update(source="excel"),
         [
-            f"{FILE}: {M1}.source: unknown source 'excel' (known: nps, hobihobi, varaamo, events, finance, checkin)"
+            f"{FILE}: {M1}.source: unknown source 'excel' (known: checkin, events, finance, hobihobi, nps, varaamo)"
         ],
     ),
     "unknown measure": (
@@ -227,13 +227,6 @@ CASES: dict[str, Case] = {
     "id without the scorecard prefix": (
         lambda d: d["goals"][0].update(id="other_2022.events"),
         [f"{FILE}: goals[0].id: id 'other_2022.events' must start with 'demo_2022.'"],
-    ),
-    "unknown service area": (
-        lambda d: meter(d, 0).update(service_area="KULTTUURI"),
-        [
-            f"{FILE}: {M0}.service_area: unknown service area 'KULTTUURI' "
-            "(known: KUVA, KULP, LIIKU, NUP, KIR, HALLINTO, KAUPUNKIKULTTUURI)"
-        ],
     ),
     "unit differs from the measure's": (
         lambda d: meter(d, 0).update(unit="kpl"),
@@ -322,6 +315,63 @@ def test_rule(tmp_path, demo, rule):
     mutate(demo)
     write(tmp_path, demo)
     assert problems_of(tmp_path) == expected
+
+
+def _line_of(path: Path, text: str) -> int:
+    """The 1-based line of the file holding `text`, counted here from the written file."""
+    (line,) = [i for i, row in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in row]
+    return line
+
+
+def _areas(tmp_path: Path, rows: str) -> Path:
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    (reference / "service_areas.csv").write_text("code,name_fi,name_en,kind\n" + rows, encoding="utf-8")
+    return reference
+
+
+def test_unknown_service_area_names_file_line_and_value(tmp_path, demo):
+    meter(demo, 0).update(service_area="KULTTUURI")
+    path = write(tmp_path, demo)
+    line = _line_of(path, "service_area: KULTTUURI")
+    assert problems_of(tmp_path) == [
+        f"{FILE}: line {line}: {M0}.service_area: unknown service area 'KULTTUURI' "
+        "(reference/service_areas.csv lists KUVA, KIR, KULP, LIIKU, NUP, HALLINTO, KAUPUNKIKULTTUURI)"
+    ]
+
+
+def test_service_areas_come_from_the_reference_file(tmp_path, demo):
+    # The demo's first meter is KULP's, the second the division's (KUVA): a reference without
+    # KULP rejects the first only, one with it accepts both.
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    path = write(catalog, demo)
+    line = _line_of(path, "service_area: KULP")
+    without = _areas(tmp_path, "KUVA,Toimiala,Division,division\nNUP,Nuoriso,Youth,service_area\n")
+    assert [str(p) for p in validate_catalog(catalog, without)] == [
+        f"{FILE}: line {line}: {M0}.service_area: unknown service area 'KULP' "
+        "(reference/service_areas.csv lists KUVA, NUP)",
+    ]
+    (without / "service_areas.csv").write_text(
+        "code,name_fi,name_en,kind\nKUVA,Toimiala,Division,division\nKULP,Kulttuuri,Culture,service_area\n",
+        encoding="utf-8",
+    )
+    assert validate_catalog(catalog, without) == []
+
+
+def test_a_broken_service_areas_file_is_a_catalog_problem(tmp_path, demo):
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    write(catalog, demo)
+    reference = _areas(tmp_path, "KUVA,Toimiala,Division,division\nKULP,Kulttuuri,,service_area\nkir,K,L,dept\n")
+    assert [str(p) for p in validate_catalog(catalog, reference)] == [
+        f"{reference / 'service_areas.csv'}: line 3: field name_en: empty; "
+        "line 4: field code: 'kir' is not an upper-case code (A-Z, 0-9, _); "
+        "line 4: field kind: 'dept' is not one of division, service_area, common, unit"
+    ]
+    (reference / "service_areas.csv").unlink()
+    (problem,) = validate_catalog(catalog, reference)
+    assert str(problem).endswith(f"missing ({reference / 'service_areas.csv'}); it lists the service area codes")
 
 
 def test_demo_fixture_is_valid(tmp_path, demo):

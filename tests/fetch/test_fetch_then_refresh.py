@@ -20,7 +20,7 @@ import pytest
 
 from kuva_pipeline import cli
 from kuva_pipeline.resources import CatalogResource, LandingResource, WarehouseResource
-from tests.conftest import ROOT, materialize_range
+from tests.conftest import ROOT, materialize_range, write_sample_reference
 from tests.fetch.fakes import FakeLinkedEvents, deleted_event
 
 pytestmark = pytest.mark.slow
@@ -40,9 +40,10 @@ def _recorded_months() -> dict[str, list[dict]]:
 
 
 def _resources(tmp: Path, landing: Path) -> dict[str, object]:
+    # The sample's events are classified by the sample's own rules (the generator's reference).
     return {
         "warehouse": WarehouseResource(path=str(tmp / "warehouse.duckdb")),
-        "landing": LandingResource(root=str(landing), reference_root=str(ROOT / "data" / "reference")),
+        "landing": LandingResource(root=str(landing), reference_root=str(write_sample_reference(tmp / "reference"))),
         "catalog": CatalogResource(directory=str(ROOT / "data" / "catalog")),
     }
 

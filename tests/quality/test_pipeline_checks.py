@@ -16,8 +16,9 @@ from kuva_pipeline.quality import gx_runner
 from kuva_pipeline.quality.config import CHECKS_DIR, FRESHNESS_CHECK, SCHEMA_CHECK, reference_today
 from kuva_pipeline.quality.factory import AssetIndex, build_asset_checks, plan_checks
 from kuva_pipeline.quality.pipeline import landing_freshness, schema_change, table_types
-from kuva_pipeline.quality.suites import Rule, SuiteError, load_freshness, load_suites
+from kuva_pipeline.quality.suites import Rule, SuiteError, load_suites
 from kuva_pipeline.resources import WRITER_POOL
+from kuva_pipeline.sources.declaration import declared_sources
 from kuva_pipeline.sources.nps import NPS_FEEDBACK
 from kuva_pipeline.sources.raw import load_raw
 from kuva_pipeline.sqlmacros import install
@@ -81,10 +82,9 @@ def test_the_reference_today_can_be_set(monkeypatch):
         reference_today()
 
 
-def test_freshness_limits_are_configured_per_source():
-    limits = load_freshness()
-    assert limits.max_age_days("nps") == 35 and limits.max_age_days("finance") == 400
-    assert limits.max_age_days("somewhere_new") == limits.default_max_age_days
+def test_freshness_limits_are_declared_per_source():
+    limits = {s.name: s.freshness_days for s in declared_sources()}
+    assert limits == {"nps": 35, "hobihobi": 35, "varaamo": 35, "events": 35, "checkin": 400, "finance": 400}
 
 
 def test_every_raw_and_staging_table_has_its_suite_and_every_check_shows():

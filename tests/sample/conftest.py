@@ -1,4 +1,4 @@
-"""Fixtures for the sample-data tests: the committed small sample, a fresh tiny one, the reference."""
+"""Fixtures for the sample-data tests: the committed small sample, a fresh tiny one, its reference."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kuva_pipeline.sample import generate_sample
-from tests.sample.paths import COMMITTED, REFERENCE, committed_is_present
+from tests.sample.paths import COMMITTED, committed_is_present
 
 
 @pytest.fixture(scope="session")
@@ -34,5 +34,6 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def reference_dir() -> Path:
-    return REFERENCE
+def reference_dir(sample_reference: Path) -> Path:
+    """The reference the sample is made with: the generator's, not data/reference."""
+    return sample_reference

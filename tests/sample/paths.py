@@ -1,4 +1,8 @@
-"""Where the committed sample and reference data live, and whether the sample is committed."""
+"""Where the committed sample lives, and whether it is committed.
+
+The sample's reference (devices, spaces, event classes, service areas) is what the
+generator writes (the `reference_dir` fixture), not data/reference, which a user edits.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "data" / "landing"
-REFERENCE = ROOT / "data" / "reference"
 
 
 def committed_is_present() -> bool:

@@ -1,4 +1,8 @@
-"""Same seed, same bytes; the committed sample and reference are what the generator writes."""
+"""Same seed, same bytes; the committed sample is what the generator writes.
+
+data/reference is not pinned to the generator: it is data a user edits
+(tests/sources/test_reference_data.py checks that it is valid and consistent).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import pytest
 
 from kuva_pipeline.sample import generate_sample, main
 from tests.sample import rawread as rr
-from tests.sample.paths import COMMITTED, REFERENCE, committed_is_present
+from tests.sample.paths import COMMITTED, committed_is_present
 
 
 def tree_hash(root: Path) -> str:
@@ -28,7 +32,7 @@ def test_same_seed_gives_identical_trees(tmp_path: Path, tiny_dir: Path):
     assert tree_hash(again) == tree_hash(tiny_dir)
 
 
-def test_another_seed_changes_the_data_not_the_baselines(tmp_path: Path, tiny_dir: Path):
+def test_another_seed_changes_the_data_not_the_baselines(tmp_path: Path, tiny_dir: Path, reference_dir: Path):
     from tests.sample.test_sample_baselines import event_counts, hobihobi_figures, nps_figures
 
     generate_sample(tmp_path / "other", seed=8, scale="tiny")
@@ -36,7 +40,7 @@ def test_another_seed_changes_the_data_not_the_baselines(tmp_path: Path, tiny_di
     # The seed baselines, recounted from each sample's own files with the documented rules
     # (tests/sample/test_sample_baselines.py), not read from the generator's manifest.
     for landing in (tmp_path / "other", tiny_dir):
-        reference = REFERENCE
+        reference = reference_dir
         assert hobihobi_figures(landing)[2019] == (357, 1859), landing
         rules = rr.classification(reference)
         counts = event_counts(landing, rules)[2019]

@@ -17,13 +17,13 @@ pytestmark = [
 ]
 
 
-def test_2019_headline_figures(tmp_path):
+def test_2019_headline_figures(tmp_path, sample_reference):
     manifest = json.loads((ROOT / "data" / "landing" / "_manifest.json").read_text(encoding="utf-8"))
     head = manifest["headline"]
     warehouse = tmp_path / "kuva.duckdb"
     res = {
         "warehouse": WarehouseResource(path=str(warehouse)),
-        "landing": LandingResource(root=str(ROOT / "data" / "landing"), reference_root=str(ROOT / "data" / "reference")),
+        "landing": LandingResource(root=str(ROOT / "data" / "landing"), reference_root=str(sample_reference)),
         "catalog": CatalogResource(directory=str(ROOT / "data" / "catalog")),
     }
     assert run(res, date(2019, 1, 1), date(2019, 12, 31)).success

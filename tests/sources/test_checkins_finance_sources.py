@@ -77,7 +77,7 @@ def test_finance_counts_add_up_and_reasons_name_the_field(q):
     assert q("SELECT count(*) FROM raw.finance") == [(13,)]
     assert q("SELECT count(*) FROM staging.finance") == [(11,)]
     assert sorted(q("SELECT _reject_reason FROM quarantine.finance")) == [
-        ("palvelualue: XYZ is not KIR, KULP, LIIKU, NUP or hallinto",),
+        ("palvelualue: XYZ is not KIR, KULP, LIIKU, NUP or HALLINTO",),
         ("vuosi: 2020 in the file of 2021",),
     ]
 

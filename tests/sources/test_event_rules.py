@@ -26,15 +26,13 @@ def test_rules_flatten_into_tables():
         ("large_sports_event", 2, "large_sports_events"),
         ("large_culture_event", 3, "large_culture_events"),
     ]
+    # Each class's responsible service area, as the fixture file states it.
+    assert [(c[0], c[6]) for c in classes] == [
+        ("district_event", "KULP"), ("large_sports_event", "LIIKU"), ("large_culture_event", "KULP"),
+    ]
     rules = tables["ref_event_class_rules"][1]
     assert ("large_sports_event", 2, 1, ["yso:p965", "yso:p916"], ["kuva:suurtapahtuma"], None, None) in rules
     assert ("large_culture_event", 3, "helsinki:exc_culture", "exclude") in tables["ref_event_class_ids"][1]
-
-
-def test_the_bundled_rules_are_valid():
-    from tests.conftest import ROOT
-
-    assert len(load_event_rules(ROOT / "data" / "reference" / "event_classification.yaml")["ref_event_classes"][1]) == 3
 
 
 @pytest.mark.parametrize(
@@ -49,6 +47,8 @@ def test_the_bundled_rules_are_valid():
         (lambda d: d["classes"][2]["rules"][1].update(super_event_type="series"),
          "classes[2].rules[1].super_event_type: 'series' is not umbrella or recurring"),
         (lambda d: d["classes"][0].update(id="large_culture_event"), "classes[2].id: missing or repeated"),
+        (lambda d: d["classes"][1].update(service_area=["LIIKU"]),
+         "classes[1].service_area: a service area code, got ['LIIKU']"),
     ],
 )
 def test_a_broken_rule_file_names_the_field(tmp_path, change, message):

@@ -189,6 +189,15 @@ def test_reference_files_fail_with_line_and_field(tmp_path):
     header = "resource_id,name,unit,type,service_area,for_sale,for_sale_from\n"
     con = duckdb.connect()
     con.execute("CREATE SCHEMA staging")
+    # The known areas are those of the service areas table, loaded first (as the asset graph does).
+    areas = tmp_path / "service_areas.csv"
+    areas.write_text(
+        "code,name_fi,name_en,kind\nKUVA,Toimiala,Division,division\nNUP,Nuoriso,Youth,service_area\n"
+        "KULP,Kulttuuri,Culture,service_area\nKIR,Kirjasto,Library,service_area\n"
+        "LIIKU,Liikunta,Sports,service_area\nHALLINTO,Hallinto,Administration,common\n",
+        encoding="utf-8",
+    )
+    load_reference_csv(con, next(r for r in REFERENCE_TABLES if r.name == "ref_service_areas"), areas)
     path.write_text(header + "r1,A,U,room,KIR,true,2021-15-01\n", encoding="utf-8")
     with pytest.raises(LandingFileError) as err:
         load_reference_csv(con, ref, path)

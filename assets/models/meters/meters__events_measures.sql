@@ -6,9 +6,12 @@ WITH counted AS (
     FROM {{ ref('staging__event_classification') }}
     WHERE counts AND measure IS NOT NULL
 ),
-class_area(measure, service_area) AS (
-    -- docs/catalog.md: culture events are KULP, sports events LIIKU, district events KULP.
-    VALUES ('large_culture_events', 'KULP'), ('large_sports_events', 'LIIKU'), ('district_events', 'KULP')
+class_area AS (
+    -- Each class's responsible service area, from the classification file (culture and
+    -- district events KULP, sports events LIIKU in the bundled one; docs/catalog.md).
+    SELECT DISTINCT meter AS measure, service_area
+    FROM {{ source('reference', 'ref_event_classes') }}
+    WHERE service_area IS NOT NULL
 ),
 measures AS (
     SELECT DISTINCT meter AS measure FROM {{ source('reference', 'ref_event_classes') }}
@@ -27,7 +30,7 @@ periods AS (
     WHERE EXISTS (SELECT 1 FROM days WHERE d BETWEEN make_date(a."year", 1, 1) AND a.as_of)
 ),
 scopes AS (
-    SELECT m.measure, 'KUVA' AS service_area FROM measures m
+    SELECT m.measure, {{ division_area() }} AS service_area FROM measures m
     UNION ALL
     SELECT m.measure, ca.service_area FROM measures m JOIN class_area ca USING (measure)
 ),

@@ -4,7 +4,7 @@ WITH rows AS (
 ),
 sums AS (
     -- Rows are summed per year and service area: a correction is an extra row.
-    SELECT "year", coalesce(service_area, 'KUVA') AS service_area,
+    SELECT "year", coalesce(service_area, {{ division_area() }}) AS service_area,
            sum(cost_eur) AS cost_eur, sum(outputs) AS outputs, sum(budget_eur) AS budget_eur,
            count(*) AS n_rows
     FROM rows

@@ -48,10 +48,12 @@ per_listing AS (
     LEFT JOIN peak k USING (grain, period_start, period_end, listing_id)
 ),
 scopes AS (
-    SELECT unnest(['KIR', 'KULP', 'LIIKU', 'NUP', 'KUVA']) AS service_area
+    -- Every service area and the division as a whole (reference/service_areas.csv).
+    SELECT code AS service_area FROM {{ source('reference', 'ref_service_areas') }}
+    WHERE kind IN ('service_area', 'division')
 ),
 agg AS (
-    SELECT grain, period_start, period_end, coalesce(service_area, 'KUVA') AS service_area,
+    SELECT grain, period_start, period_end, coalesce(service_area, {{ division_area() }}) AS service_area,
            count(*) AS listings, sum(participants) AS participants, sum(n_rows) AS n_rows
     FROM per_listing
     GROUP BY GROUPING SETS ((grain, period_start, period_end, service_area), (grain, period_start, period_end))

@@ -20,9 +20,9 @@ SELECT m.meter_id, v.period_start, v.period_end, v.grain, v.service_area,
 FROM {{ source('catalog', 'dim_meter') }} m
 JOIN measures v
   ON v.source = m.source AND v.measure = m.measure
- AND v.service_area = coalesce(m.service_area, 'KUVA')
+ AND v.service_area = coalesce(m.service_area, {{ division_area() }})
 UNION ALL
-SELECT c.meter_id, c.checkin_date, c.checkin_date, 'checkin', coalesce(m.service_area, 'KUVA'),
+SELECT c.meter_id, c.checkin_date, c.checkin_date, 'checkin', coalesce(m.service_area, {{ division_area() }}),
        c.value, c.numerator, c.denominator, 1
 FROM {{ ref('marts__checkins') }} c
 JOIN {{ source('catalog', 'dim_meter') }} m USING (meter_id)

@@ -19,7 +19,7 @@ periods AS (
 ),
 by_area AS (
     SELECT grain, period_start, period_end,
-           coalesce(service_area, 'KUVA') AS service_area,
+           coalesce(service_area, {{ division_area() }}) AS service_area,
            count(*) FILTER (WHERE button_index >= 9) AS promoters,
            count(*) FILTER (WHERE button_index <= 6) AS detractors,
            count(*) AS answers,
@@ -46,11 +46,11 @@ level_periods AS (
 scopes AS (
     SELECT DISTINCT service_area FROM {{ source('reference', 'ref_nps_experience_points') }}
     UNION
-    SELECT 'KUVA'
+    SELECT {{ division_area() }}
 ),
 in_use AS (
     -- In use on a day: in_use_from <= day <= in_use_until (an empty until is still in use).
-    SELECT p.grain, p.period_start, p.period_end, coalesce(ep.service_area, 'KUVA') AS service_area,
+    SELECT p.grain, p.period_start, p.period_end, coalesce(ep.service_area, {{ division_area() }}) AS service_area,
            count(*) AS devices
     FROM level_periods p
     JOIN {{ source('reference', 'ref_nps_experience_points') }} ep

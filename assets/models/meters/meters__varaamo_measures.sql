@@ -32,10 +32,12 @@ level_periods AS (
     SELECT DISTINCT 'ytd', make_date("year", 1, 1), as_of FROM {{ ref('marts__as_of_dates') }}
 ),
 scopes AS (
-    SELECT unnest(['KIR', 'KULP', 'LIIKU', 'NUP', 'KUVA']) AS service_area
+    -- Every service area and the division as a whole (reference/service_areas.csv).
+    SELECT code AS service_area FROM {{ source('reference', 'ref_service_areas') }}
+    WHERE kind IN ('service_area', 'division')
 ),
 bookings AS (
-    SELECT p.grain, p.period_start, p.period_end, coalesce(r.service_area, 'KUVA') AS service_area,
+    SELECT p.grain, p.period_start, p.period_end, coalesce(r.service_area, {{ division_area() }}) AS service_area,
            count(*) FILTER (WHERE r.is_booking) AS bookings, count(*) AS reservations
     FROM feed_periods p
     JOIN res r ON r.begin_date BETWEEN p.period_start AND p.period_end
@@ -43,7 +45,7 @@ bookings AS (
                             (p.grain, p.period_start, p.period_end))
 ),
 spaces AS (
-    SELECT p.grain, p.period_start, p.period_end, coalesce(r.service_area, 'KUVA') AS service_area,
+    SELECT p.grain, p.period_start, p.period_end, coalesce(r.service_area, {{ division_area() }}) AS service_area,
            count(*) FILTER (WHERE r.for_sale AND r.for_sale_from <= p.period_end) AS for_sale,
            count(*) AS bookable
     FROM level_periods p

@@ -6,7 +6,8 @@ typed AS (
     SELECT
         try_cast(fi_integer(vuosi) AS INTEGER) AS "year",
         try_cast(regexp_extract(_source_file, 'finance_(\d{4})', 1) AS INTEGER) AS _file_year,
-        CASE WHEN upper(trim(palvelualue)) IN ('KIR', 'KULP', 'LIIKU', 'NUP', 'HALLINTO')
+        -- The service areas and administration (kind common) of reference/service_areas.csv.
+        CASE WHEN upper(trim(palvelualue)) IN {{ service_area_codes(['service_area', 'common']) }}
              THEN upper(trim(palvelualue)) END AS service_area,
         -- Finnish decimal (comma; spaces or dots as thousands separators, 95.497.532,44; maybe a
         -- U+2212 minus) read by the shared fi_number_text; DECIMAL keeps cents exact.
@@ -42,7 +43,8 @@ SELECT
         WHEN _file_year IS NOT NULL AND "year" <> _file_year
             THEN 'vuosi: ' || "year" || ' in the file of ' || _file_year
         WHEN service_area IS NULL
-            THEN 'palvelualue: ' || coalesce(_raw_area, 'empty') || ' is not KIR, KULP, LIIKU, NUP or hallinto'
+            THEN 'palvelualue: ' || coalesce(_raw_area, 'empty') || ' is not '
+                 || {{ service_area_list(['service_area', 'common']) }}
         WHEN cost_eur IS NULL THEN 'kustannukset_eur: not a number: ' || coalesce(_raw_cost, 'empty')
         WHEN outputs IS NULL OR outputs < 0 THEN 'suoritteet: not a count: ' || coalesce(_raw_outputs, 'empty')
         WHEN _raw_budget IS NOT NULL AND trim(_raw_budget) <> '' AND budget_eur IS NULL

@@ -43,8 +43,9 @@ SELECT
             THEN 'snapshot_date: ' || strftime(snapshot_date, '%-d.%-m.%Y')
                  || ' is after today (a future period is not data yet)'
         WHEN listing_id IS NULL THEN 'listing_id: not an integer: ' || coalesce(_raw_listing_id, 'empty')
-        WHEN service_area IS NULL OR service_area NOT IN ('KIR', 'KULP', 'LIIKU', 'NUP')
-            THEN 'service_area: ' || coalesce(_raw_service_area, 'empty') || ' is not KIR, KULP, LIIKU or NUP'
+        WHEN service_area IS NULL OR service_area NOT IN {{ service_area_codes(['service_area']) }}
+            THEN 'service_area: ' || coalesce(_raw_service_area, 'empty') || ' is not '
+                 || {{ service_area_list(['service_area']) }}
         WHEN visible_from IS NULL THEN 'visible_from: not a date: ' || coalesce(_raw_visible_from, 'empty')
         WHEN visible_until IS NULL THEN 'visible_until: not a date: ' || coalesce(_raw_visible_until, 'empty')
         WHEN visible_until < visible_from

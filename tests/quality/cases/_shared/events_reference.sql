@@ -1,8 +1,8 @@
 CREATE TABLE staging.ref_event_classes AS SELECT * FROM (VALUES
-    ('district_event', 1, 'district_events', 'Kaupunginosatapahtuma', 'District event'),
-    ('large_sports_event', 2, 'large_sports_events', 'Liikunnan suurtapahtuma', 'Large sports event'),
-    ('large_culture_event', 3, 'large_culture_events', 'Kulttuurin suurtapahtuma', 'Large culture event')
-) t(class_id, class_order, meter, name_fi, name_en);
+    ('district_event', 1, 'district_events', 'Kaupunginosatapahtuma', 'District event', 'KULP'),
+    ('large_sports_event', 2, 'large_sports_events', 'Liikunnan suurtapahtuma', 'Large sports event', 'LIIKU'),
+    ('large_culture_event', 3, 'large_culture_events', 'Kulttuurin suurtapahtuma', 'Large culture event', 'KULP')
+) t(class_id, class_order, meter, name_fi, name_en, service_area);
 CREATE TABLE staging.ref_event_class_rules AS SELECT * FROM (VALUES
     ('district_event', 1, 0, ['kuva:kaupunginosatapahtuma'], NULL::VARCHAR[], NULL::VARCHAR[], NULL::VARCHAR),
     ('large_sports_event', 2, 0, NULL::VARCHAR[], ['kuva:suurtapahtuma'], ['ahjo:u48040020'], NULL),
