@@ -62,7 +62,7 @@ waits for another must never be the one PostgreSQL's deadlock detector cancels."
 
 FETCH_BATCH_ROWS = 10_000
 
-SNAPSHOT_EXTRAS: tuple[tuple[str, str], ...] = (("marts", "checkins"), ("marts", "dim_goal"))
+SNAPSHOT_EXTRAS: tuple[tuple[str, str], ...] = (("meters", "checkins"), ("catalog", "dim_goal"))
 """Warehouse tables the scorecard view (`kuva serve`) reads beside `bi`, copied into the
 snapshot under their own schema when the warehouse has them: the check-in history with
 statuses and forecasts, and each goal's responsible persons as the catalog lists them.

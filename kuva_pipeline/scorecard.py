@@ -161,17 +161,17 @@ def compute_scorecard(con) -> pd.DataFrame:
     meters = con.execute(
         """
         SELECT m.*, t.target_kind, t.target_json, t.weight_pct
-        FROM marts.dim_meter m JOIN marts.dim_target t USING (meter_id)
+        FROM catalog.dim_meter m JOIN catalog.dim_target t USING (meter_id)
         ORDER BY m.scorecard_id, m.goal_id, m.meter_id
         """
     ).df()
-    as_of_dates = con.execute("SELECT scorecard_id, as_of, as_of_kind FROM marts.as_of_dates").df()
+    as_of_dates = con.execute("SELECT scorecard_id, as_of, as_of_kind FROM catalog.as_of_dates").df()
     values = con.execute(
         "SELECT meter_id, grain, period_start, period_end, value, row_count FROM meters.meter_values"
     ).df()
     checkin_rows = con.execute(
         "SELECT meter_id, checkin_date, status, progress_pct, forecast, value "
-        "FROM marts.checkins ORDER BY meter_id, checkin_date"
+        "FROM meters.checkins ORDER BY meter_id, checkin_date"
     ).df()
 
     checkins: dict[str, list[_Checkin]] = {}

@@ -34,7 +34,7 @@ from kuva_pipeline.dbt_project import (
 )
 from kuva_pipeline.partitions import FIRST_DAY
 
-MIRRORED_SCHEMAS = ("raw", "staging", "marts", "quality")
+MIRRORED_SCHEMAS = ("raw", "catalog", "staging", "quality")
 """Schemas holding dbt sources: raw tables, reference data, the catalog, check results."""
 
 SCORED = "marts__scorecard"
@@ -146,7 +146,7 @@ def scorecard_as_of(
         raise ScorecardUnavailable(f"cannot open the warehouse {path}: {exc}") from exc
     try:
         has_catalog = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' "
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'catalog' "
             "AND table_name = 'dim_scorecard'"
         ).fetchone()[0]
     finally:

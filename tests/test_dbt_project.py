@@ -136,7 +136,7 @@ def test_the_project_builds_standalone_with_dbt(tmp_path):
         # Every catalog meter is scored at least once (at each as-of day of its scorecard).
         scored = con.execute("SELECT count(*) FROM marts.scorecard").fetchone()
         meters = con.execute(
-            "SELECT count(*) FROM marts.dim_meter m JOIN marts.dim_scorecard s USING (scorecard_id)"
+            "SELECT count(*) FROM catalog.dim_meter m JOIN catalog.dim_scorecard s USING (scorecard_id)"
         ).fetchone()[0]
     finally:
         con.close()

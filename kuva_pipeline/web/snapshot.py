@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 BI_TABLES = ("scorecards", "scorecard", "goals", "meters", "meter_values", "quality_checks", "_publication")
-EXTRA_TABLES = ("marts.checkins", "marts.dim_goal")
+EXTRA_TABLES = ("meters.checkins", "catalog.dim_goal")
 """Tables `publish_snapshot` copies beside `bi` for this view; optional."""
 
 
@@ -55,9 +55,9 @@ class Snapshot:
         for row in self.tables["goals"]:
             self._goals.setdefault((row["scorecard_id"], as_day(row["as_of"])), []).append(row)
         self._checkins: dict[str, list[Row]] = {}
-        for row in self.tables.get("marts.checkins") or []:
+        for row in self.tables.get("meters.checkins") or []:
             self._checkins.setdefault(row["meter_id"], []).append(row)
-        self.dim_goal = {r["goal_id"]: r for r in self.tables.get("marts.dim_goal") or []}
+        self.dim_goal = {r["goal_id"]: r for r in self.tables.get("catalog.dim_goal") or []}
 
     # ------------------------------------------------------------ look-ups
 
@@ -84,7 +84,7 @@ class Snapshot:
 
     def checkins(self, meter_id: str) -> list[Row] | None:
         """The meter's check-ins, or None when the snapshot does not carry them."""
-        if "marts.checkins" not in self.tables:
+        if "meters.checkins" not in self.tables:
             return None
         return self._checkins.get(meter_id, [])
 

@@ -140,7 +140,7 @@ def test_check_in_history_is_the_published_one_up_to_the_day(client, snapshot_pa
     con = duckdb.connect(str(snapshot_path), read_only=True)
     try:
         expected = con.execute(
-            "SELECT checkin_date, status FROM marts.checkins "
+            "SELECT checkin_date, status FROM meters.checkins "
             "WHERE meter_id = 'budget_followup_2020.accessibility_audits' AND checkin_date <= DATE '2020-10-26' "
             "ORDER BY checkin_date"
         ).fetchall()
@@ -163,7 +163,7 @@ def test_no_personal_data_on_any_page(client, bi, web_sample):
         comments = {r[0] for r in wh.execute(
             "SELECT DISTINCT comment FROM raw.checkins WHERE length(comment) > 20").fetchall()}
         responsible = " ".join(r[0] for r in wh.execute(
-            "SELECT responsible FROM marts.dim_goal WHERE responsible IS NOT NULL").fetchall())
+            "SELECT responsible FROM catalog.dim_goal WHERE responsible IS NOT NULL").fetchall())
     finally:
         wh.close()
     assert names and authors and comments, "the sample should carry personal data in raw"

@@ -11,8 +11,8 @@ def model(dbt, session):
     # The inputs, declared so that dbt (and the Dagster lineage) know them.
     dbt.source("catalog", "dim_meter")
     dbt.source("catalog", "dim_target")
-    dbt.ref("marts__as_of_dates")
-    dbt.ref("marts__checkins")
+    dbt.ref("catalog__as_of_dates")
+    dbt.ref("meters__checkins")
     dbt.ref("meters__meter_values")
     dbt.source("quality", "check_results")
 
