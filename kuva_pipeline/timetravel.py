@@ -89,6 +89,11 @@ def _mirror(scratch: Path, warehouse: str, as_of: date, ignore_load_time: bool) 
                 f'CREATE OR REPLACE VIEW {schema}."{table}" AS '
                 f'SELECT * FROM wh.{schema}."{table}"{filt}'
             )
+        if ("quality", "check_results") not in present:
+            # No check has recorded a verdict yet: the scoring inputs read an empty history.
+            from kuva_pipeline.quality.results import ensure_table
+
+            ensure_table(con)
     finally:
         con.close()
 
