@@ -82,7 +82,7 @@ def test_the_project_builds_standalone_with_dbt(tmp_path):
     warehouse = tmp_path / "kuva.duckdb"
     con = duckdb.connect(str(warehouse))
     try:
-        for schema in ("raw", "staging", "marts", "quality"):
+        for schema in ("raw", "catalog", "staging", "quality"):
             con.execute(f"CREATE SCHEMA {schema}")
         for source in RAW_SOURCES:
             cols = ", ".join(f'"{f}" VARCHAR' for f in source.fields)
