@@ -34,7 +34,22 @@ _TARGET: TypeAdapter[Any] = TypeAdapter(Target)
 
 
 @dataclass(frozen=True, slots=True)
-class MeterDayInput:
+class ScorecardMeter:
+    """Which meter, of which goal and scorecard: where a scoring input and its score begin."""
+
+    scorecard_id: str
+    year: int
+    goal_id: str
+    meter_id: str
+    meter_name_fi: str | None
+    meter_name_en: str | None
+    service_area: str | None
+    unit: str | None
+    direction: Direction
+
+
+@dataclass(frozen=True, slots=True)
+class MeterDayInput(ScorecardMeter):
     """Everything the scoring of one meter on one as-of day reads.
 
     `actual_value` is the feed's year-to-date value, or the owner's latest
@@ -47,15 +62,6 @@ class MeterDayInput:
     `manual_forecast` the latest forecast given, all dated by `as_of`.
     """
 
-    scorecard_id: str
-    year: int
-    goal_id: str
-    meter_id: str
-    meter_name_fi: str | None
-    meter_name_en: str | None
-    service_area: str | None
-    unit: str | None
-    direction: Direction
     accumulation: Accumulation
     target_kind: str
     target: Target
@@ -91,18 +97,9 @@ class MeterDayInput:
 
 
 @dataclass(frozen=True, slots=True)
-class MeterDayScore:
+class MeterDayScore(ScorecardMeter):
     """One row of `marts.scorecard`, its columns in order (documented in assets/models/marts/_marts.yml)."""
 
-    scorecard_id: str
-    year: int
-    goal_id: str
-    meter_id: str
-    meter_name_fi: str | None
-    meter_name_en: str | None
-    service_area: str | None
-    unit: str | None
-    direction: Direction
     baseline_value: float | None
     baseline_from_data: bool
     target_kind: str
@@ -171,15 +168,7 @@ def score_meter_day(day: MeterDayInput) -> MeterDayScore:
         code_version=SCORING_CODE_VERSION,
     )
     return MeterDayScore(
-        scorecard_id=day.scorecard_id,
-        year=day.year,
-        goal_id=day.goal_id,
-        meter_id=day.meter_id,
-        meter_name_fi=day.meter_name_fi,
-        meter_name_en=day.meter_name_en,
-        service_area=day.service_area,
-        unit=day.unit,
-        direction=day.direction,
+        **{f.name: getattr(day, f.name) for f in fields(ScorecardMeter)},
         baseline_value=day.baseline_value,
         baseline_from_data=day.baseline_from_data,
         target_kind=day.target_kind,
