@@ -301,7 +301,7 @@ def publish_source_copy(
             "WHERE database_name = current_database() AND NOT internal"
         ).fetchall()
     )
-    if (target is None and warehouse is None) or ("marts", "dim_scorecard") not in present:
+    if (target is None and warehouse is None) or ("catalog", "dim_scorecard") not in present:
         return None
     target = Path(target).absolute() if target else source_copy_path(warehouse)
     sources = source_tables()

@@ -31,7 +31,7 @@ OWNER = "team:kuva-data"
 WRITER_POOL = "duckdb_writer"
 """Every asset that writes the warehouse takes this pool; the instance limits it to 1."""
 
-SCHEMAS: tuple[str, ...] = ("raw", "staging", "quarantine", "meters", "marts", "quality", "bi")
+SCHEMAS: tuple[str, ...] = ("raw", "catalog", "staging", "quarantine", "meters", "marts", "quality", "bi")
 
 LOCK_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 """Backoff while another process holds the write lock (a concurrent run, a reader)."""
@@ -58,7 +58,7 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The embedded DuckDB warehouse file (schemas raw, staging, quarantine, meters, marts, quality, bi)."""
+    """The embedded DuckDB warehouse file (schemas raw, catalog, staging, quarantine, meters, marts, quality, bi)."""
 
     path: str = Field(description="Path of the DuckDB file; relative paths start at the project root.")
     memory_limit: str = Field(

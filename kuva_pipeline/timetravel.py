@@ -43,7 +43,7 @@ from kuva_pipeline.dbt_project import (
 )
 from kuva_pipeline.partitions import FIRST_DAY
 
-MIRRORED_SCHEMAS = ("raw", "staging", "marts", "quality")
+MIRRORED_SCHEMAS = ("raw", "catalog", "staging", "quality")
 """Schemas holding dbt sources: raw tables, reference data, the catalog, check results."""
 
 SCORED = "marts__scorecard"
@@ -119,6 +119,11 @@ def _mirror(scratch: Path, warehouse: str, as_of: date, ignore_load_time: bool) 
                 f'CREATE OR REPLACE VIEW {schema}."{table}" AS '
                 f'SELECT * FROM wh.{schema}."{table}"{filt}'
             )
+        if ("quality", "check_results") not in present:
+            # No check has recorded a verdict yet: the scoring inputs read an empty history.
+            from kuva_pipeline.quality.results import ensure_table
+
+            ensure_table(con)
     finally:
         con.close()
 
@@ -183,7 +188,7 @@ def _scratch_as_of(
         raise ScorecardUnavailable(f"cannot open the warehouse {path}: {str(exc).splitlines()[0]}") from None
     try:
         has_catalog = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' "
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'catalog' "
             "AND table_name = 'dim_scorecard'"
         ).fetchone()[0]
     finally:

@@ -64,8 +64,8 @@ def test_a_failed_blocking_check_scores_the_meter_no_data(tmp_path):
     first = _run(tmp_path)
     done = {e.asset_key.to_user_string() for e in first.get_asset_materialization_events()}
     assert "raw/nps_feedback" in done and "meters/nps_measures" not in done
-    # The scorecard's next refresh reads the recorded failure.
-    assert _run(tmp_path, "key:marts/scorecard+").success
+    # The scorecard's next refresh reads the recorded failure (its inputs read the verdicts).
+    assert _run(tmp_path, "key:marts/scorecard_inputs+").success
     status, quality, explanation = _nps_row(tmp_path)
     assert status == "no_data"
     assert quality == "failed"

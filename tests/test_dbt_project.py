@@ -82,7 +82,7 @@ def test_the_project_builds_standalone_with_dbt(tmp_path):
     warehouse = tmp_path / "kuva.duckdb"
     con = duckdb.connect(str(warehouse))
     try:
-        for schema in ("raw", "staging", "marts", "quality"):
+        for schema in ("raw", "catalog", "staging", "quality"):
             con.execute(f"CREATE SCHEMA {schema}")
         for source in RAW_SOURCES:
             cols = ", ".join(f'"{f}" VARCHAR' for f in source.fields)
@@ -137,7 +137,7 @@ def test_the_project_builds_standalone_with_dbt(tmp_path):
         # Every catalog meter is scored at least once (at each as-of day of its scorecard).
         scored = con.execute("SELECT count(*) FROM marts.scorecard").fetchone()
         meters = con.execute(
-            "SELECT count(*) FROM marts.dim_meter m JOIN marts.dim_scorecard s USING (scorecard_id)"
+            "SELECT count(*) FROM catalog.dim_meter m JOIN catalog.dim_scorecard s USING (scorecard_id)"
         ).fetchone()[0]
     finally:
         con.close()

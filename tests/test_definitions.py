@@ -96,6 +96,6 @@ def test_every_asset_has_owner_group_kind_description_and_code_version():
 
 def test_asset_keys_mirror_warehouse_schemas():
     # `landing/<folder>`: the fetch assets, whose output is the landing zone's files.
-    schemas = {"landing", "raw", "staging", "quarantine", "meters", "marts", "quality", "bi"}
+    schemas = {"landing", "raw", "catalog", "staging", "quarantine", "meters", "marts", "quality", "bi"}
     for key in build_definitions().resolve_all_asset_keys():
         assert len(key.path) == 2 and key.path[0] in schemas, key

@@ -17,7 +17,7 @@ def test_history_accumulates_across_refreshes(fixture_resources, warehouse_path)
     try:
         current = con.execute("SELECT count(*) FROM marts.scorecard").fetchone()[0]
         meters_times_days = con.execute(
-            "SELECT count(*) FROM marts.dim_meter m JOIN marts.as_of_dates d USING (scorecard_id)"
+            "SELECT count(*) FROM catalog.dim_meter m JOIN catalog.as_of_dates d USING (scorecard_id)"
         ).fetchone()[0]
         by_run = dict(
             con.execute(

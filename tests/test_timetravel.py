@@ -85,3 +85,14 @@ def test_time_travel_leaves_the_warehouse_untouched(warehouse):
 def test_as_of_outside_the_requested_year_is_a_clear_error(warehouse):
     with pytest.raises(ScorecardUnavailable, match="not in 2021"):
         scorecard_as_of(date(2020, 6, 30), year=2021, database=warehouse)
+
+
+def test_a_warehouse_without_any_check_verdict_still_travels(warehouse):
+    con = duckdb.connect(warehouse)
+    try:
+        con.execute("DROP TABLE quality.check_results")
+    finally:
+        con.close()
+    # No verdict recorded, nothing to distrust: March's NPS 40 scores as it is.
+    row = _row(scorecard_as_of(date(2021, 3, 31), database=warehouse, ignore_load_time=True), NPS)
+    assert (row["actual_value"], row["data_quality"]) == (40.0, "ok")

@@ -1,6 +1,6 @@
 {# The published scorecard columns over a scored relation (marts.scorecard or its history):
    the scores as scored, then the labels BI tools and the scorecard view show, from the
-   scoring vocabulary (marts.dim_label). `leading` puts columns first (the history's run). #}
+   scoring vocabulary (catalog.dim_label). `leading` puts columns first (the history's run). #}
 {% macro labelled_scorecard(relation, leading=none) -%}
 SELECT
     {% if leading %}{{ leading }},{% endif %}

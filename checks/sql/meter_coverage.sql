@@ -3,11 +3,11 @@ asset: meters.meter_values
 severity: WARN
 description: Every data-fed meter has a year or year-to-date value for its scorecard's year, once that year has begun.
 why: A meter without values is scored no_data, never a colour, so coverage gaps are reported rather than blocking; they usually mean a source whose measures are not built yet or a feed that has not arrived.
-requires: [marts.dim_meter]
+requires: [catalog.dim_meter]
 --- */
 SELECT m.meter_id, m.source, m.measure, m.year,
        'no year or year-to-date value for ' || m.year AS problem
-FROM marts.dim_meter m
+FROM catalog.dim_meter m
 WHERE m.source <> 'checkin'
   AND make_date(m.year::INTEGER, 1, 1) <= current_date
   AND NOT EXISTS (

@@ -3,12 +3,12 @@ asset: marts.scorecard
 severity: ERROR
 description: The scorecard has exactly one row per catalog meter and as-of day of its scorecard.
 why: A meter missing from the scorecard disappears from BI unnoticed, and a repeated one doubles its weight; blocking keeps such a scorecard from being published.
-requires: [marts.dim_meter, marts.as_of_dates]
+requires: [catalog.dim_meter, catalog.as_of_dates]
 --- */
 WITH expected AS (
     SELECT m.scorecard_id, m.meter_id, d.as_of
-    FROM marts.dim_meter m
-    JOIN (SELECT DISTINCT scorecard_id, as_of FROM marts.as_of_dates) d USING (scorecard_id)
+    FROM catalog.dim_meter m
+    JOIN (SELECT DISTINCT scorecard_id, as_of FROM catalog.as_of_dates) d USING (scorecard_id)
 ),
 actual AS (
     SELECT scorecard_id, meter_id, as_of::DATE AS as_of, count(*) AS n

@@ -1,4 +1,4 @@
-"""Catalog assets: the scorecard YAML files loaded into the marts dimension tables."""
+"""Catalog assets: the scorecard YAML files loaded into the `catalog` schema (dimensions, check-ins, labels)."""
 
 import hashlib
 
@@ -69,7 +69,7 @@ def _catalog_version(catalog: CatalogResource) -> str:
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            ["marts", name],
+            ["catalog", name],
             description=description,
             group_name="catalog",
             owners=[OWNER],
@@ -85,7 +85,7 @@ def _catalog_version(catalog: CatalogResource) -> str:
 def catalog_dimensions(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, catalog: CatalogResource
 ):
-    """Validate the catalog and load it into the marts dimension tables."""
+    """Validate the catalog and load it into the catalog schema's tables."""
     from kuva_pipeline.catalog.loader import load_catalog
 
     # The whole catalog is validated even when one table is asked for: a broken
@@ -93,16 +93,16 @@ def catalog_dimensions(
     frames = {**load_catalog(catalog.path).frames(), "dim_label": label_frame()}
     version = _catalog_version(catalog)
     selected = [
-        n for n in CATALOG_TABLES if dg.AssetKey(["marts", n]) in context.selected_asset_keys
+        n for n in CATALOG_TABLES if dg.AssetKey(["catalog", n]) in context.selected_asset_keys
     ]
     with warehouse.connect() as con:
         for name in selected:
             df = frames[name]  # noqa: F841 - read by DuckDB's replacement scan below
-            con.execute(f"CREATE OR REPLACE TABLE marts.{name} AS SELECT * FROM df")
+            con.execute(f"CREATE OR REPLACE TABLE catalog.{name} AS SELECT * FROM df")
         for name in selected:
             yield dg.MaterializeResult(
-                asset_key=["marts", name],
-                metadata={**table_metadata(con, f"marts.{name}"), "catalog_version": version},
+                asset_key=["catalog", name],
+                metadata={**table_metadata(con, f"catalog.{name}"), "catalog_version": version},
                 data_version=dg.DataVersion(version),
             )
 

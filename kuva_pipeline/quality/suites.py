@@ -37,10 +37,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from kuva_pipeline.quality.config import CHECKS_DIR
 
-SUITE_SCHEMAS = ("raw", "staging", "quarantine", "meters", "marts", "bi")
+SUITE_SCHEMAS = ("raw", "catalog", "staging", "quarantine", "meters", "marts", "bi")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _HEADER = re.compile(r"\A\s*/\*\s*---\s*\n(.*?)\n\s*---\s*\*/\s*(.*)\Z", re.S)
-TABLE_REF = re.compile(r"\b(raw|staging|quarantine|meters|marts|quality|bi)\.([a-z_][a-z0-9_]*)\b")
+# Not after a slash: `docs/catalog.md` in a comment is a path, not the table catalog.md.
+TABLE_REF = re.compile(r"(?<!/)\b(raw|catalog|staging|quarantine|meters|marts|quality|bi)\.([a-z_][a-z0-9_]*)\b")
 
 Severity = Literal["ERROR", "WARN"]
 Engine = Literal["sql", "gx"]

@@ -1,6 +1,8 @@
 """The scoring engine: pure functions that turn a meter's value and target into a score.
 
-No Dagster and no database here; the marts assets call these functions.
+No Dagster and no database here. `score_meter_day` scores one meter on one as-of
+day from one typed input (`MeterDayInput`, a row of the SQL model
+`marts.scorecard_inputs`); the dbt model `marts.scorecard` calls it per row.
 The rules, and why they are what they are, are in docs/scoring.md.
 """
 
@@ -31,6 +33,7 @@ from .labels import (
     normalise_forecast,
 )
 from .measures import MIN_PROJECTION_FRACTION, attainment_pct, projected_value, tier_reached
+from .meter_day import MeterDayInput, MeterDayScore, score_meter_day
 from .rollup import RollupItem, RollupResult, rollup
 from .seasonality import expected_fraction, is_year_complete, linear_fraction
 
@@ -50,6 +53,8 @@ __all__ = [
     "CheckinStatus",
     "DataQuality",
     "Forecast",
+    "MeterDayInput",
+    "MeterDayScore",
     "RollupItem",
     "RollupResult",
     "Rule",
@@ -66,5 +71,6 @@ __all__ = [
     "projected_value",
     "rollup",
     "score",
+    "score_meter_day",
     "tier_reached",
 ]

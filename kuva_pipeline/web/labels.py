@@ -2,7 +2,7 @@
 
 The scoring vocabulary (statuses, tiers, forecasts, check-in statuses, with their
 colours, icons and order) lives in `kuva_pipeline.scoring.labels`, which the BI
-models publish too (`marts.dim_label`); the rest is the view's own wording.
+models publish too (`catalog.dim_label`); the rest is the view's own wording.
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ def dagster_asset_url(asset_key: str) -> str:
 def meter_asset_key(source: str | None) -> str:
     """The asset in the Dagster UI that computes a meter's value."""
     if not source or source == "checkin":
-        return "marts/checkins"
+        return "meters/checkins"
     return f"meters/{source}_measures"
 
 

@@ -63,7 +63,7 @@ def test_new_file_starts_one_run_then_nothing_until_it_changes(evaluate, landing
     assert "marts/scorecard" in keys and "bi/publication" in keys  # everything downstream
     # Nothing was ever materialized in this instance, so the run brings the
     # reference data and the catalog dimensions the NPS chain reads.
-    assert keys >= REFERENCE and "marts/dim_meter" in keys
+    assert keys >= REFERENCE and "catalog/dim_meter" in keys
     assert request.run_key.startswith("landing-")
     assert request.tags["kuva/trigger"] == "landing_sensor"
     assert request.tags["kuva/sources"] == "nps_feedback"
@@ -93,7 +93,7 @@ def test_materialized_ancestors_are_not_rerun(evaluate, defs):
     keys = _keys(request)
     assert keys >= NPS_CHAIN
     assert not keys & REFERENCE
-    assert "marts/dim_meter" not in keys
+    assert "catalog/dim_meter" not in keys
     # Other sources are not reloaded for an NPS file.
     assert {k for k in keys if k.startswith("raw/")} == {"raw/nps_feedback"}
 

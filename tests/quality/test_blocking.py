@@ -44,7 +44,7 @@ OTHERS = (
     "raw/hobihobi_listings",
     "staging/hobihobi_listings",
     "raw/linked_events",
-    "marts/dim_meter",
+    "catalog/dim_meter",
 )
 SELECTION = " or ".join(
     [NPS_SLICE, "+key:bi/quality_checks", *(f"key:{k}" for k in OTHERS)]

@@ -59,17 +59,17 @@ def test_checkins_are_typed_and_words_normalised(q):
     assert q("SELECT _record_index FROM staging.checkins WHERE _source_file LIKE '%.xlsx' ORDER BY 1") == [(1,), (2,)]
 
 
-def test_checkins_reach_marts_without_comments_or_authors(q):
+def test_checkins_reach_the_meters_without_comments_or_authors(q):
     cols = {c for (c,) in q("SELECT column_name FROM information_schema.columns WHERE table_name = 'checkins' "
-                            "AND table_schema IN ('staging', 'quarantine', 'marts')")}
+                            "AND table_schema IN ('staging', 'quarantine', 'meters')")}
     assert not cols & {"comment", "author"}
-    assert q("SELECT origin, status, value FROM marts.checkins WHERE meter_id = "
+    assert q("SELECT origin, status, value FROM meters.checkins WHERE meter_id = "
              "'urban_culture_2021.virtual_operating_models_in_use' ORDER BY checkin_date") == [
         ("checkins/checkins_2021_owner.csv", "TEKEILLÄ", 4.0),
         ("checkins/checkins_2021_owner.csv", "TEHTY", 5.0),
     ]
     # The catalog's own check-ins are still there.
-    assert q("SELECT count(*) FROM marts.checkins WHERE origin = 'catalog'")[0][0] > 0
+    assert q("SELECT count(*) FROM meters.checkins WHERE origin = 'catalog'")[0][0] > 0
     assert q("SELECT count(*) FROM raw.checkins WHERE comment LIKE '%040 1234567%'") == [(1,)]
 
 

@@ -12,7 +12,7 @@ TABLES = [
     "quarantine.nps_responses", "quarantine.hobihobi_listings", "quarantine.varaamo_reservations",
     "quarantine.linked_events", "quarantine.checkins", "quarantine.finance",
     "meters.nps_measures", "meters.hobihobi_measures", "meters.varaamo_measures", "meters.events_measures",
-    "meters.finance_measures", "meters.meter_values", "marts.checkins",
+    "meters.finance_measures", "meters.meter_values", "meters.checkins",
 ]
 
 

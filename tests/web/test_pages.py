@@ -211,7 +211,7 @@ def test_no_personal_data_on_any_page(client, bi, web_sample):
         comments = {r[0] for r in wh.execute(
             "SELECT DISTINCT comment FROM raw.checkins WHERE length(comment) > 20").fetchall()}
         responsible = " ".join(r[0] for r in wh.execute(
-            "SELECT responsible FROM marts.dim_goal WHERE responsible IS NOT NULL").fetchall())
+            "SELECT responsible FROM catalog.dim_goal WHERE responsible IS NOT NULL").fetchall())
     finally:
         wh.close()
     assert names and authors and comments, "the sample should carry personal data in raw"

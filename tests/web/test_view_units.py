@@ -87,9 +87,9 @@ def test_every_status_has_colour_icon_and_both_labels():
 def test_dagster_link_follows_the_configured_ui(monkeypatch):
     assert views.dagster_asset_url("meters/nps_measures") == "http://127.0.0.1:3000/assets/meters/nps_measures"
     monkeypatch.setenv("KUVA_DAGSTER_URL", "http://dagster.example:3000/")
-    assert views.dagster_asset_url("marts/checkins") == "http://dagster.example:3000/assets/marts/checkins"
+    assert views.dagster_asset_url("meters/checkins") == "http://dagster.example:3000/assets/meters/checkins"
     assert views.meter_asset_key("nps") == "meters/nps_measures"
-    assert views.meter_asset_key("checkin") == "marts/checkins"
+    assert views.meter_asset_key("checkin") == "meters/checkins"
 
 
 def _snapshot(published: dict[str, list[date]], rounds: list[tuple[str, date, str]] = ()) -> Snapshot:

@@ -13,7 +13,7 @@ SELECT
     c.forecast_round,
     c.value,
     CASE WHEN c.origin = 'catalog' THEN 'catalog' ELSE 'sheet' END AS origin
-FROM {{ ref('marts__checkins') }} c
+FROM {{ ref('meters__checkins') }} c
 LEFT JOIN {{ source('catalog', 'dim_label') }} cs ON cs.vocabulary = 'checkin_status' AND cs.code = c.status
 LEFT JOIN {{ source('catalog', 'dim_label') }} fo ON fo.vocabulary = 'forecast' AND fo.code = c.forecast
 ORDER BY c.meter_id, c.checkin_date

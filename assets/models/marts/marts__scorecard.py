@@ -1,24 +1,38 @@
 """marts.scorecard: every catalog meter scored at each as-of day of its scorecard.
 
-A Python model so that the pipeline and time travel run the same scoring: the
-inputs are the upstream models, the rules are the pure engine in
-`kuva_pipeline.scoring`, called through `kuva_pipeline.scorecard`.
+The inputs are one row per meter and as-of day of `marts.scorecard_inputs`
+(SQL); each is scored by the pure function
+`kuva_pipeline.scoring.score_meter_day`. A Python model so that the pipeline
+and time travel score alike; the roll-ups downstream are SQL.
 """
+
+import typing
+from datetime import date
+
+
+def _sql_type(hint) -> str:
+    """The DuckDB type of a MeterDayScore field: X | None is X's, a Literal of words VARCHAR."""
+    if typing.get_origin(hint) is typing.Literal:
+        return "VARCHAR"
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if args:
+        return _sql_type(args[0])
+    return {str: "VARCHAR", int: "BIGINT", float: "DOUBLE", bool: "BOOLEAN", date: "DATE"}[hint]
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    # The inputs, declared so that dbt (and the Dagster lineage) know them.
-    dbt.source("catalog", "dim_meter")
-    dbt.source("catalog", "dim_target")
-    dbt.ref("marts__as_of_dates")
-    dbt.ref("marts__checkins")
-    dbt.ref("meters__meter_values")
-    dbt.source("quality", "check_results")
+    import pandas as pd
 
-    from kuva_pipeline.scorecard import SCORECARD_TYPES, compute_scorecard
+    from kuva_pipeline.scoring import MeterDayInput, MeterDayScore, score_meter_day
 
-    # Its own cursor: the reads leave no open result on the connection dbt writes with.
-    scored = compute_scorecard(session.cursor())  # noqa: F841 - read by the SELECT below
-    columns = ", ".join(f'CAST("{name}" AS {sql_type}) AS "{name}"' for name, sql_type in SCORECARD_TYPES.items())
+    inputs = dbt.ref("marts__scorecard_inputs").order("scorecard_id, goal_id, meter_id, as_of")
+    names = inputs.columns
+    days = [MeterDayInput.from_row(dict(zip(names, row, strict=True))) for row in inputs.fetchall()]
+    types = typing.get_type_hints(MeterDayScore)
+    scored = pd.DataFrame(  # noqa: F841 - read by the SELECT below
+        [score_meter_day(day).as_row() for day in days], columns=list(types)
+    )
+    # Typed whatever the values: an all-empty column stays DOUBLE, not NULL.
+    columns = ", ".join(f'CAST("{name}" AS {_sql_type(hint)}) AS "{name}"' for name, hint in types.items())
     return session.sql(f"SELECT {columns} FROM scored")

@@ -16,7 +16,7 @@ periods AS (
     FROM rows
     UNION ALL
     SELECT DISTINCT 'ytd', a."year", make_date(a."year", 1, 1), a.as_of
-    FROM {{ ref('marts__as_of_dates') }} a
+    FROM {{ ref('catalog__as_of_dates') }} a
     WHERE a."year" IN (SELECT "year" FROM rows)
 )
 SELECT 'finance' AS source, 'unit_cost' AS measure, p.grain, p.period_start, p.period_end, s.service_area,

@@ -13,7 +13,7 @@ periods AS (
     SELECT DISTINCT 'year', date_trunc('year', d)::DATE, make_date(year(d), 12, 31) FROM days
     UNION
     SELECT DISTINCT 'ytd', make_date(a."year", 1, 1), a.as_of
-    FROM {{ ref('marts__as_of_dates') }} a
+    FROM {{ ref('catalog__as_of_dates') }} a
     WHERE EXISTS (SELECT 1 FROM days WHERE d BETWEEN make_date(a."year", 1, 1) AND a.as_of)
 ),
 visible AS (

@@ -24,7 +24,7 @@ JOIN measures v
 UNION ALL
 SELECT c.meter_id, c.checkin_date, c.checkin_date, 'checkin', coalesce(m.service_area, {{ division_area() }}),
        c.value, c.numerator, c.denominator, 1
-FROM {{ ref('marts__checkins') }} c
+FROM {{ ref('meters__checkins') }} c
 JOIN {{ source('catalog', 'dim_meter') }} m USING (meter_id)
 WHERE c.value IS NOT NULL
 -- One value per meter and day: a landing check-in on the day of a catalog one is the later row.

@@ -14,7 +14,7 @@ periods AS (
     FROM answers
     UNION ALL
     SELECT 'ytd', make_date(d."year", 1, 1), d.as_of, a.*
-    FROM (SELECT DISTINCT "year", as_of FROM {{ ref('marts__as_of_dates') }}) d
+    FROM (SELECT DISTINCT "year", as_of FROM {{ ref('catalog__as_of_dates') }}) d
     JOIN answers a ON a.local_date BETWEEN make_date(d."year", 1, 1) AND d.as_of
 ),
 by_area AS (
@@ -32,7 +32,7 @@ months AS (
     SELECT unnest(generate_series(
         DATE '2019-01-01',
         date_trunc('month', greatest(
-            coalesce((SELECT max(as_of) FROM {{ ref('marts__as_of_dates') }}), DATE '2019-01-01'),
+            coalesce((SELECT max(as_of) FROM {{ ref('catalog__as_of_dates') }}), DATE '2019-01-01'),
             coalesce((SELECT max(local_date) FROM answers), DATE '2019-01-01'))),
         INTERVAL 1 MONTH))::DATE AS m
 ),
@@ -41,7 +41,7 @@ level_periods AS (
     UNION
     SELECT DISTINCT 'year', date_trunc('year', m)::DATE, make_date(year(m), 12, 31) FROM months
     UNION
-    SELECT DISTINCT 'ytd', make_date("year", 1, 1), as_of FROM {{ ref('marts__as_of_dates') }}
+    SELECT DISTINCT 'ytd', make_date("year", 1, 1), as_of FROM {{ ref('catalog__as_of_dates') }}
 ),
 scopes AS (
     SELECT DISTINCT service_area FROM {{ source('reference', 'ref_nps_experience_points') }}

@@ -12,7 +12,7 @@ feed_periods AS (
     SELECT DISTINCT 'year', date_trunc('year', d)::DATE, make_date(year(d), 12, 31) FROM days
     UNION
     SELECT DISTINCT 'ytd', make_date(a."year", 1, 1), a.as_of
-    FROM {{ ref('marts__as_of_dates') }} a
+    FROM {{ ref('catalog__as_of_dates') }} a
     WHERE EXISTS (SELECT 1 FROM days WHERE d BETWEEN make_date(a."year", 1, 1) AND a.as_of)
 ),
 months AS (
@@ -20,7 +20,7 @@ months AS (
     SELECT unnest(generate_series(
         DATE '2019-01-01',
         date_trunc('month', greatest(
-            coalesce((SELECT max(as_of) FROM {{ ref('marts__as_of_dates') }}), DATE '2019-01-01'),
+            coalesce((SELECT max(as_of) FROM {{ ref('catalog__as_of_dates') }}), DATE '2019-01-01'),
             coalesce((SELECT max(d) FROM days), DATE '2019-01-01'))),
         INTERVAL 1 MONTH))::DATE AS m
 ),
@@ -29,7 +29,7 @@ level_periods AS (
     UNION
     SELECT DISTINCT 'year', date_trunc('year', m)::DATE, make_date(year(m), 12, 31) FROM months
     UNION
-    SELECT DISTINCT 'ytd', make_date("year", 1, 1), as_of FROM {{ ref('marts__as_of_dates') }}
+    SELECT DISTINCT 'ytd', make_date("year", 1, 1), as_of FROM {{ ref('catalog__as_of_dates') }}
 ),
 scopes AS (
     -- Every service area and the division as a whole (reference/service_areas.csv).
