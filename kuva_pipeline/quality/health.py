@@ -19,9 +19,9 @@ from datetime import date
 import duckdb
 import jinja2
 
-from kuva_pipeline.sources.declaration import source_names
 from kuva_pipeline.quality.results import TABLE
 from kuva_pipeline.settings import PROJECT_ROOT
+from kuva_pipeline.sources.declaration import source_names
 
 Health = tuple[str, str | None]
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from kuva_pipeline.catalog.measures import Accumulation
 from kuva_pipeline.catalog.targets import (
     Direction,
     Target,
@@ -25,6 +24,7 @@ from kuva_pipeline.catalog.targets import (
     resolve_bounds,
     tier_thresholds,
 )
+from kuva_pipeline.sources.declaration import Accumulation
 
 from .engine import SCORING_CODE_VERSION, DataQuality, ValueOrigin, score
 from .labels import Forecast, Status, Tier
