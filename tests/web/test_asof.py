@@ -68,8 +68,8 @@ def test_the_source_copy_is_beside_the_warehouse_and_of_the_published_refresh(we
             assert copy.execute(f"SELECT count(*) FROM raw.{table}").fetchone() == wh.execute(
                 f"SELECT count(*) FROM raw.{table}").fetchone(), table
         for table in ("dim_scorecard", "dim_goal", "dim_meter", "dim_target", "dim_label", "fact_checkin"):
-            assert copy.execute(f"SELECT count(*) FROM marts.{table}").fetchone() == wh.execute(
-                f"SELECT count(*) FROM marts.{table}").fetchone(), table
+            assert copy.execute(f"SELECT count(*) FROM catalog.{table}").fetchone() == wh.execute(
+                f"SELECT count(*) FROM catalog.{table}").fetchone(), table
         # The scored marts are not copied: time travel scores them itself.
         assert copy.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('scorecard', 'scorecard_totals')"
