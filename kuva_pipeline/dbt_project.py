@@ -35,6 +35,13 @@ DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 _SOURCES_OF_TRUTH = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests")
 
 
+RUN_VARIABLES = ("KUVA_PARTITION_START", "KUVA_PARTITION_END", "KUVA_RUN_ID")
+"""Environment variables the models read per run (assets/macros/window.sql, the history's id).
+
+Every parse leaves them out: dbt reparses each file whose env_var() reads a value
+other than the last parse's, and a run's window and id always differ."""
+
+
 class DbtProjectError(RuntimeError):
     """The dbt project could not be parsed; the message is dbt's own."""
 
@@ -71,7 +78,9 @@ def ensure_manifest() -> Path:
     from kuva_pipeline.settings import path_setting
 
     # Parsed with the profile a run renders, so that runs can parse partially from it.
-    with warehouse_env(path_setting("KUVA_WAREHOUSE_PATH")):
+    with warehouse_env(path_setting("KUVA_WAREHOUSE_PATH")), environment(
+        {name: None for name in RUN_VARIABLES}
+    ):
         result = dbtRunner().invoke(
             ["parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
         )
@@ -147,7 +156,7 @@ def dbt_resource() -> dg.ConfigurableResource:
 
 
 @contextmanager
-def _environment(wanted: Mapping[str, str | None]) -> Iterator[None]:
+def environment(wanted: Mapping[str, str | None]) -> Iterator[None]:
     """Set (or, for None, remove) environment variables inside the block only."""
     saved = {k: os.environ.get(k) for k in wanted}
     for key, value in wanted.items():
@@ -174,7 +183,7 @@ def warehouse_env(path: Path, memory_limit: str | None = None, **extra: str):
     wanted = {"KUVA_WAREHOUSE_PATH": str(path), **extra}
     if memory_limit:
         wanted["KUVA_DUCKDB_MEMORY_LIMIT"] = memory_limit
-    return _environment(wanted)
+    return environment(wanted)
 
 
 def build_docs(warehouse: Path) -> Path:

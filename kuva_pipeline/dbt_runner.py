@@ -26,8 +26,10 @@ import dagster as dg
 
 from kuva_pipeline.dbt_project import (
     DBT_DIR,
+    RUN_VARIABLES,
     DbtProjectError,
     ensure_manifest,
+    environment,
     load_manifest,
     newest_source_mtime,
 )
@@ -51,9 +53,12 @@ def _parsed(project_dir: str, version: float, profile: tuple) -> Any:
     """
     from dbt.cli.main import dbtRunner
 
-    result = dbtRunner().invoke(
-        ["parse", "--quiet", "--no-write-json", *_project_args(Path(project_dir))]
-    )
+    # Without the run's own variables, as `ensure_manifest` parses (see RUN_VARIABLES): the
+    # manifest does not keep them, the models read them when they run.
+    with environment({name: None for name in RUN_VARIABLES}):
+        result = dbtRunner().invoke(
+            ["parse", "--quiet", "--no-write-json", *_project_args(Path(project_dir))]
+        )
     if not result.success or result.result is None:
         raise DbtProjectError(f"dbt could not parse {project_dir}: {result.exception}")
     return result.result
