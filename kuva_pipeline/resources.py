@@ -62,7 +62,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     path: str = Field(description="Path of the DuckDB file; relative paths start at the project root.")
     memory_limit: str = Field(
-        default="2GB", description="DuckDB memory limit per connection (KUVA_DUCKDB_MEMORY_LIMIT)."
+        default="1GB", description="DuckDB memory limit per connection (KUVA_DUCKDB_MEMORY_LIMIT)."
     )
 
     @property
@@ -184,7 +184,7 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
     return {
         "warehouse": WarehouseResource(
             path=settings.resource_value("KUVA_WAREHOUSE_PATH"),
-            memory_limit=os.environ.get("KUVA_DUCKDB_MEMORY_LIMIT") or "2GB",
+            memory_limit=os.environ.get("KUVA_DUCKDB_MEMORY_LIMIT") or "1GB",
         ),
         "landing": LandingResource(
             root=settings.resource_value("KUVA_LANDING_DIR"),
