@@ -19,6 +19,7 @@ always runs everything.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -35,20 +36,25 @@ _CODE = (PROJECT_ROOT / "kuva_pipeline", PROJECT_ROOT / "assets", PROJECT_ROOT /
 _CODE_SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".csv", ".json"}
 
 
+_SKIPPED_DIRS = {"target", "logs", "__pycache__", "dbt_packages"}
+
+
 def _digest_tree(digest: hashlib._Hash, root: Path, contents: bool) -> None:
     if not root.exists():
         digest.update(f"missing {root.name}\n".encode())
         return
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        rel = path.relative_to(root).as_posix()
-        if "target" in path.parts or "logs" in path.parts or "__pycache__" in path.parts:
-            continue
-        if contents:
-            if path.suffix in _CODE_SUFFIXES:
-                digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
-        else:
-            st = path.stat()
-            digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    for folder, dirs, names in os.walk(root):  # top-down, so the pruning below holds
+        # dbt's build output and caches are not inputs, and are never walked.
+        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
+        for name in sorted(names):
+            path = Path(folder, name)
+            rel = path.relative_to(root).as_posix()
+            if contents:
+                if path.suffix in _CODE_SUFFIXES:
+                    digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+            else:
+                st = path.stat()
+                digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
 
 
 def inputs_version(catalog: Path, reference: Path) -> str:

@@ -79,10 +79,10 @@ def _release_warehouse() -> None:
     """
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
-    environment = DuckDBConnectionManager._ENV
-    if environment is not None and getattr(environment, "conn", None) is not None:
-        environment.conn.close()
-        environment.conn = None
+    duckdb_env = DuckDBConnectionManager._ENV
+    if duckdb_env is not None and getattr(duckdb_env, "conn", None) is not None:
+        duckdb_env.conn.close()
+        duckdb_env.conn = None
     DuckDBConnectionManager.close_all_connections()
 
 
