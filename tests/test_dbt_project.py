@@ -142,3 +142,37 @@ def test_the_project_builds_standalone_with_dbt(tmp_path):
     finally:
         con.close()
     assert scored[0] >= meters > 0
+
+
+def test_a_run_reuses_the_written_manifest_when_it_names_the_warehouse(monkeypatch, tmp_path):
+    """The step's dbt reads target/manifest.json (no parse) when the warehouse's name matches it."""
+    from dbt.contracts.graph.nodes import GenericTestNode
+
+    from kuva_pipeline import dbt_runner
+
+    written = json.loads(ensure_manifest().read_text())
+    databases = {n["database"] for n in written["nodes"].values() if n["resource_type"] == "model"}
+    generic = {
+        uid
+        for uid, n in written["nodes"].items()
+        if n["resource_type"] == "test" and n.get("test_metadata")
+    }
+    assert databases == {"kuva"} and generic  # the project's raw_rows_accounted tests
+
+    parses: list[str] = []
+    monkeypatch.setattr(dbt_runner, "_parsed", lambda *args: parses.append(args[0]) or "parsed")
+    monkeypatch.setenv("KUVA_WAREHOUSE_PATH", str(tmp_path / "kuva.duckdb"))
+    manifest = dbt_runner.runtime_manifest()
+    assert parses == []
+    assert set(manifest.nodes) == set(written["nodes"])
+    # A generic test keeps its arguments: it compiles only as a generic test node.
+    assert all(isinstance(manifest.nodes[uid], GenericTestNode) for uid in generic)
+    assert all(
+        manifest.nodes[uid].test_metadata.name == written["nodes"][uid]["test_metadata"]["name"]
+        for uid in generic
+    )
+
+    # Another warehouse name means another database in compiled SQL: parsed for it.
+    monkeypatch.setenv("KUVA_WAREHOUSE_PATH", str(tmp_path / "elsewhere.duckdb"))
+    assert dbt_runner.runtime_manifest() == "parsed"
+    assert parses == [str(DBT_DIR)]

@@ -137,7 +137,7 @@ query Checks($path: [String!]!) {
 """
 
 
-def test_checks_of_a_range_run_show_their_verdicts_in_the_ui(webserver, tmp_path):
+def test_checks_of_a_range_run_show_their_verdicts_in_the_ui(webserver, tmp_path, monkeypatch):
     """A run over two months shows each raw check as passed or failed, as it ended, not skipped."""
     from datetime import date
 
@@ -158,6 +158,7 @@ def test_checks_of_a_range_run_show_their_verdicts_in_the_ui(webserver, tmp_path
         ),
         "catalog": CatalogResource(directory=str(ROOT / "data" / "catalog")),
     }
+    monkeypatch.setenv("DAGSTER_HOME", str(HOMES[webserver]))  # the event log's base folder
     instance = dg.DagsterInstance.from_config(str(HOMES[webserver]))
     defs = build_definitions(resources=resources)
     result = dg.materialize(

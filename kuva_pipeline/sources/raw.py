@@ -505,13 +505,46 @@ def _page_group(name: str) -> str:
     return re.sub(r"_p\d+(?=\.[^.]+$)", "", name)
 
 
+CHUNK_BYTES = 32 * 1024 * 1024
+"""Landing bytes read and replaced at a time: months are taken together up to this size."""
+
+
 def _month_chunks(start: date, end: date) -> list[tuple[date, date]]:
-    """[start, end] cut at month ends: a run over years reads and replaces one month at a time."""
+    """[start, end] cut at month ends."""
     chunks, day = [], start
     while day <= end:
         last = date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
         chunks.append((day, min(last, end)))
         day = last + timedelta(days=1)
+    return chunks
+
+
+def _load_chunks(
+    start: date, end: date, selected: list[tuple[LandingFile, Reader]], budget: int = CHUNK_BYTES
+) -> list[tuple[date, date]]:
+    """[start, end] cut into runs of whole months whose landing files total at most `budget` bytes.
+
+    A month alone may exceed it. A month no file covers is a chunk of its own, so that a
+    period that lost its files is reported as such (an unmounted share), not as empty files.
+    A small range is one chunk (a few statements instead of a dozen a month); at city
+    volume a chunk is a month or two, and memory stays bounded however long the range.
+    """
+    chunks: list[tuple[date, date]] = []
+    current: tuple[date, date] | None = None
+    current_files: dict[Path, int] = {}
+    for month_start, month_end in _month_chunks(start, end):
+        files = {lf.path: lf.path.stat().st_size for lf, _ in selected if lf.overlaps(month_start, month_end)}
+        grown = {**current_files, **files}
+        if current is not None and (not files or not current_files or sum(grown.values()) > budget):
+            chunks.append(current)
+            current, current_files, grown = None, {}, files
+        if not files:
+            chunks.append((month_start, month_end))
+            continue
+        current = (current[0] if current else month_start, month_end)
+        current_files = grown
+    if current is not None:
+        chunks.append(current)
     return chunks
 
 
@@ -527,8 +560,9 @@ def load_raw(
 ) -> RawLoadResult:
     """Replace the partitions [start, end] of `raw.<table>` with the landing files covering them.
 
-    The range is read and replaced a month at a time inside one transaction, so
-    memory holds one month of records however long the range, and a file that
+    The range is read and replaced a chunk of months at a time (`CHUNK_BYTES` of
+    landing files) inside one transaction, so memory holds a bounded slice of
+    records however long the range, and a file that
     cannot be read leaves the table as it was. An unpartitioned source ignores
     `start`/`end`: every file is loaded and the whole table replaced.
 
@@ -557,7 +591,7 @@ def load_raw(
     extra_columns: dict[str, list[str]] = {}
     pages: dict[str, list[tuple[int | None, int]]] = {}
     prepared: dict[Path, tuple[str, _FileSelect, Reader, Path]] = {}
-    chunks = _month_chunks(start, end) if source.partitioned else [(None, None)]
+    chunks = _load_chunks(start, end, selected) if source.partitioned else [(None, None)]
 
     def prepare(lf: LandingFile, reader: Reader, tmp: Path) -> tuple[str, _FileSelect, Reader, Path]:
         """Decode or convert a file once, check its pages, and build its SELECT."""
