@@ -272,3 +272,29 @@ def validate_command(directory: Path | str | None = None, out: IO[str] | None = 
         file=out,
     )
     return 0
+
+
+MEASURE_COLUMNS = ("source", "measure", "unit", "accumulation", "description")
+
+
+def measures_command(out: IO[str] | None = None) -> int:
+    """`kuva catalog measures`: every measure a meter may bind to, from the dbt models' config meta."""
+    from kuva_pipeline.sources.declaration import measures_by_source
+
+    out = out or sys.stdout
+    by_source = measures_by_source()
+    rows = [
+        (source, name, measure.unit, measure.accumulation, measure.description)
+        for source, measures in by_source.items()
+        for name, measure in measures.items()
+    ]
+    widths = [max(len(row[i]) for row in [MEASURE_COLUMNS, *rows]) for i in range(len(MEASURE_COLUMNS) - 1)]
+    for row in [MEASURE_COLUMNS, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]), file=out)
+    print(
+        f"{len(rows)} measures of {len(by_source)} sources, declared in the config meta of their models "
+        "(assets/models/meters/)",
+        file=out,
+    )
+    return 0
