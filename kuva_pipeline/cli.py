@@ -345,10 +345,12 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
-    from kuva_pipeline.catalog.loader import export_json_schema, validate_command
+    from kuva_pipeline.catalog.loader import export_json_schema, measures_command, validate_command
 
     if args.action == "validate":
         return validate_command(args.dir)
+    if args.action == "measures":
+        return measures_command()
     path = export_json_schema(args.path)
     print(f"wrote {path}")
     return 0
@@ -622,10 +624,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_scorecard)
 
-    p = sub.add_parser("catalog", help="validate the scorecard catalog or export its JSON Schema")
+    p = sub.add_parser(
+        "catalog", help="validate the scorecard catalog, list the measures or export its JSON Schema"
+    )
     catalog_sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     v = catalog_sub.add_parser("validate", help="validate every catalog file; list every problem")
     v.add_argument("dir", nargs="?", help="catalog folder (default data/catalog or KUVA_CATALOG_DIR)")
+    catalog_sub.add_parser(
+        "measures", help="list the measures a meter may bind to: source, measure, unit, accumulation, description"
+    )
     e = catalog_sub.add_parser("schema", help="write the JSON Schema editors use for the YAML")
     e.add_argument("path", nargs="?", help="output path (default data/catalog/catalog.schema.json)")
     p.set_defaults(func=cmd_catalog)

@@ -64,14 +64,15 @@ def newest_source_mtime(project_dir: Path = DBT_DIR) -> float:
     return newest
 
 
-def ensure_manifest() -> Path:
+def ensure_manifest(project_dir: Path = DBT_DIR) -> Path:
     """The manifest, parsed anew when a model, macro or the project file is newer than it.
 
     A fresh clone has none; `dbt parse` writes it in a few seconds without
-    touching the warehouse.
+    touching the warehouse. `project_dir` is the project under `assets/` unless
+    a test brings a copy of it.
     """
-    manifest = DBT_PROJECT.manifest_path
-    if manifest.exists() and manifest.stat().st_mtime >= newest_source_mtime():
+    manifest = DBT_PROJECT.manifest_path if project_dir == DBT_DIR else project_dir / "target" / "manifest.json"
+    if manifest.exists() and manifest.stat().st_mtime >= newest_source_mtime(project_dir):
         return manifest
     from dbt.cli.main import dbtRunner
 
@@ -82,16 +83,16 @@ def ensure_manifest() -> Path:
         {name: None for name in RUN_VARIABLES}
     ):
         result = dbtRunner().invoke(
-            ["parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+            ["parse", "--quiet", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
         )
     if not result.success or not manifest.exists():
-        raise DbtProjectError(f"dbt could not parse {DBT_DIR}: {result.exception}")
+        raise DbtProjectError(f"dbt could not parse {project_dir}: {result.exception}")
     return manifest
 
 
-def load_manifest() -> dict[str, Any]:
+def load_manifest(project_dir: Path = DBT_DIR) -> dict[str, Any]:
     """The parsed manifest (nodes, sources), read once per manifest file version."""
-    path = ensure_manifest()
+    path = ensure_manifest(project_dir)
     return _read_manifest(str(path), path.stat().st_mtime_ns)
 
 

@@ -34,6 +34,7 @@ from kuva_pipeline.service_areas import (
     read_service_areas,
     service_areas_file,
 )
+from kuva_pipeline.sources.declaration import measures_by_source
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATALOG_DIR = REPO_ROOT / "data" / "catalog"
@@ -211,8 +212,9 @@ def _load(
 
 def _resolve(catalog: Catalog) -> None:
     """Fill the defaults the model leaves open, so consumers never recompute them."""
+    measures = measures_by_source()
     for scorecard, goal, meter in catalog.meters():
-        meter.accumulation = effective_accumulation(meter)  # type: ignore[assignment]
+        meter.accumulation = effective_accumulation(meter, measures)  # type: ignore[assignment]
         if scorecard.weighted and len(goal.meters) == 1:
             meter.weight_pct = goal.weight_pct
         for checkin in meter.checkins:
@@ -269,6 +271,30 @@ def validate_command(directory: Path | str | None = None, out: IO[str] | None = 
     print(
         f"catalog {resolved_dir} is valid: {len(catalog.scorecards)} scorecards, "
         f"{goals} goals, {len(meters)} meters, {checkins} check-ins",
+        file=out,
+    )
+    return 0
+
+
+MEASURE_COLUMNS = ("source", "measure", "unit", "accumulation", "description")
+
+
+def measures_command(out: IO[str] | None = None) -> int:
+    """`kuva catalog measures`: every measure a meter may bind to, from the dbt models' config meta."""
+    out = out or sys.stdout
+    by_source = measures_by_source()
+    rows = [
+        (source, name, measure.unit, measure.accumulation, measure.description)
+        for source, measures in by_source.items()
+        for name, measure in measures.items()
+    ]
+    widths = [max(len(row[i]) for row in [MEASURE_COLUMNS, *rows]) for i in range(len(MEASURE_COLUMNS) - 1)]
+    for row in [MEASURE_COLUMNS, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]), file=out)
+    print(
+        f"{len(rows)} measures of {len(by_source)} sources, declared in the config meta of their models "
+        "(assets/models/meters/)",
         file=out,
     )
     return 0

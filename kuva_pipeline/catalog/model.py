@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from kuva_pipeline.catalog.targets import TIER_NAMES, Direction, Ratio, Target, Tiers
-from kuva_pipeline.sources.declaration import Accumulation, measures_by_source
+from kuva_pipeline.sources.declaration import Accumulation, source_names
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -185,13 +185,10 @@ class CheckIn(_Strict):
 
 
 # The JSON Schema's enums come from the source declarations and the service areas file
-# when the schema is generated (`kuva catalog schema`), never at import.
+# when the schema is generated (`kuva catalog schema`), never at import. The measures
+# have none: they are declared in the dbt models, and a new one needs no schema edit.
 def _source_enum(schema: dict) -> None:
-    schema["enum"] = sorted(measures_by_source())
-
-
-def _measure_enum(schema: dict) -> None:
-    schema["enum"] = sorted({name for measures in measures_by_source().values() for name in measures})
+    schema["enum"] = sorted(source_names())
 
 
 def _area_enum(schema: dict) -> None:
@@ -200,7 +197,7 @@ def _area_enum(schema: dict) -> None:
     schema["enum"] = sorted(read_service_areas())
 
 
-_SOURCE_ENUM, _MEASURE_ENUM, _AREA_ENUM = _source_enum, _measure_enum, _area_enum
+_SOURCE_ENUM, _AREA_ENUM = _source_enum, _area_enum
 
 
 class Meter(_Strict):
@@ -212,7 +209,10 @@ class Meter(_Strict):
     direction: Direction = Field(description="Whether a higher or a lower value is better.")
     service_area: str = Field(json_schema_extra=_AREA_ENUM)
     source: str = Field(json_schema_extra=_SOURCE_ENUM)
-    measure: str = Field(json_schema_extra=_MEASURE_ENUM)
+    measure: str = Field(
+        description="A measure the source offers: `kuva catalog measures` lists them with their units "
+        "(declared in the config meta of the source's measures model, assets/models/meters/)."
+    )
     accumulation: Accumulation | None = Field(
         default=None,
         description="Defaults to the measure's accumulation, or 'milestone' for a milestone target.",

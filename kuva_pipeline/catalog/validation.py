@@ -11,7 +11,7 @@ rounds and ratio totals.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
@@ -27,7 +27,7 @@ from kuva_pipeline.catalog.targets import (
     check_against_direction,
 )
 from kuva_pipeline.service_areas import ServiceArea
-from kuva_pipeline.sources.declaration import measures_by_source, owner_reported_sources
+from kuva_pipeline.sources.declaration import Measure, measures_by_source, owner_reported_sources
 
 WEIGHT_TOLERANCE = 1e-6
 
@@ -122,6 +122,7 @@ def scorecard_problems(
 
     theme_names = {theme.fi for theme in card.themes}
     prefix = f"{card.id}."
+    measures = measures_by_source()  # once per file: it checks the dbt manifest is current
     for g, goal in enumerate(card.goals):
         gpath = f"goals[{g}]"
         if not goal.id.startswith(prefix):
@@ -142,7 +143,7 @@ def scorecard_problems(
                     line_of(path),
                 ))
             problems.extend(
-                Problem(file, f"{mpath}{sub}", reason) for sub, reason in meter_problems(card, meter)
+                Problem(file, f"{mpath}{sub}", reason) for sub, reason in meter_problems(card, meter, measures)
             )
 
     problems.extend(Problem(file, path, reason) for path, reason in weight_problems(card))
@@ -224,13 +225,15 @@ def weight_problems(card: Scorecard) -> list[tuple[str, str]]:
     return found
 
 
-def effective_accumulation(meter: Meter) -> str | None:
-    """The meter's accumulation, defaulting to 'milestone' or the measure's."""
+def effective_accumulation(
+    meter: Meter, measures: Mapping[str, Mapping[str, Measure]] | None = None
+) -> str | None:
+    """The meter's accumulation, defaulting to 'milestone' or the measure's (of `measures_by_source()`)."""
     if meter.accumulation is not None:
         return meter.accumulation
     if _is_milestone(meter):
         return "milestone"
-    info = measures_by_source().get(meter.source, {}).get(meter.measure)
+    info = (measures_by_source() if measures is None else measures).get(meter.source, {}).get(meter.measure)
     return info.accumulation if info else None
 
 
@@ -241,8 +244,13 @@ def _is_milestone(meter: Meter) -> bool:
     return isinstance(target, Milestone)
 
 
-def meter_problems(card: Scorecard, meter: Meter) -> list[tuple[str, str]]:
-    """Rules for one meter; paths are relative to the meter (`.target`, ...)."""
+def meter_problems(
+    card: Scorecard, meter: Meter, measures: Mapping[str, Mapping[str, Measure]] | None = None
+) -> list[tuple[str, str]]:
+    """Rules for one meter; paths are relative to the meter (`.target`, ...).
+
+    `measures` is `measures_by_source()`, passed in by a caller that checks many meters.
+    """
     found: list[tuple[str, str]] = []
 
     def add(sub: str, reason: str) -> None:
@@ -253,7 +261,8 @@ def meter_problems(card: Scorecard, meter: Meter) -> list[tuple[str, str]]:
         add(".id", f"id {meter.id!r} must start with {prefix!r}")
 
     info = None
-    measures = measures_by_source()
+    if measures is None:
+        measures = measures_by_source()
     owner_reported = meter.source in owner_reported_sources()
     if meter.source not in measures:
         add(".source", f"unknown source {meter.source!r} (known: {', '.join(measures)})")

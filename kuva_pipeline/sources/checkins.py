@@ -6,7 +6,7 @@ reloads them all. `comment` and `author` are personal data: raw keeps them,
 staging drops them.
 """
 
-from kuva_pipeline.sources.declaration import Measure, Source
+from kuva_pipeline.sources.declaration import Source
 from kuva_pipeline.sources.raw import RawSource, Reader
 
 CHECKIN_PERSONAL = ("comment", "author")
@@ -40,11 +40,4 @@ CHECKIN = Source(
     freshness_days=400,
     freshness_note="goal owners report a few times a year, in yearly files",
     owner_reported=True,
-    measures={
-        "manual": Measure(
-            "Reported by the goal owner: the value comes from the latest check-in.",
-            "as declared on the meter",
-            "level",
-        ),
-    },
 )

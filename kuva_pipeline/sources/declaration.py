@@ -1,13 +1,21 @@
-"""A source, declared once: its name, raw tables, freshness limit and the measures it offers.
+"""A source, declared once: its name, raw tables and freshness limit; and the measures it offers.
 
 Each module of `kuva_pipeline.sources` that feeds the scorecard declares one
 `Source` at module level, with its raw tables (`RawSource`: landing folder,
 file patterns and readers, fields, partitioning, personal-data columns).
 `declared_sources()` finds them. Everything else reads this registry: the raw
 loaders (one asset per raw table), the quality checks (which source a table
-belongs to, its freshness limit, its health), the catalog validation (which
-measures a meter may bind to, and the JSON Schema's enums) and the generated
-inventories in docs/sources.md and docs/catalog.md.
+belongs to, its freshness limit, its health), the catalog validation and the
+JSON Schema's source enum, and the generated inventory in docs/sources.md.
+
+A measure is declared where it is computed: in the dbt config `meta` of the
+model whose SELECT gives it (`assets/models/meters/meters__<source>_measures.sql`;
+the owner-reported `checkin` source's `manual` in `meters__checkins.sql`):
+
+    {{ config(materialized='table', meta={'kuva_source': 'varaamo', 'measures': {
+        'bookings': {'description': '...', 'unit': 'bookings', 'accumulation': 'cumulative'}}}) }}
+
+`measures_by_source()` reads them from the dbt manifest, once per manifest version.
 """
 
 from __future__ import annotations
@@ -16,9 +24,10 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # the scoring engine reads Accumulation from here and stays free of DuckDB
     from kuva_pipeline.sources.raw import RawSource
@@ -42,21 +51,36 @@ ACCUMULATIONS: tuple[str, ...] = ("cumulative", "level", "stock", "milestone")
 SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+SOURCE_META = "kuva_source"
+"""The key of a model's config meta naming the source its measures belong to."""
+MEASURES_META = "measures"
+"""The key of a model's config meta declaring its measures: name -> MEASURE_FIELDS."""
+MEASURE_FIELDS = ("description", "unit", "accumulation")
+
+MEASURES_PROJECT: Path | None = None
+"""The dbt project whose models declare the measures; None is the project's own `assets/`.
+
+A test that adds a measure to a copy of the project points this at the copy."""
+
+
 class SourceDeclarationError(ValueError):
-    """A source declaration that contradicts itself or another; the message names the module."""
+    """A source declaration that contradicts itself or another; the message names the module or model file."""
 
 
 @dataclass(frozen=True)
 class Measure:
     """What a measure computes, in which unit, and how it accumulates.
 
-    The source's measures model (`assets/models/meters/meters__<source>_measures.sql`)
-    computes it under the same name; a catalog meter binds to it by source and name.
+    Declared in the config meta of the model that computes it under the same
+    name (`assets/models/meters/meters__<source>_measures.sql`); a catalog meter
+    binds to it by source and name.
     """
 
     description: str
     unit: str
     accumulation: Accumulation
+    model: str = field(default="", compare=False)
+    """The model file that declares and computes it, e.g. assets/models/meters/meters__nps_measures.sql."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +97,6 @@ class Source:
         newest landing file covers and today before the source is stale (a WARN
         check; its meters score no_data).
     freshness_note: why that limit, for the docs.
-    measures: what the source's measures model computes, by name.
     owner_reported: the values are reported by goal owners in check-ins, so a
         meter's unit is its own rather than the measure's.
     """
@@ -82,7 +105,6 @@ class Source:
     title: str
     raw: tuple[RawSource, ...]
     freshness_days: int
-    measures: Mapping[str, Measure]
     freshness_note: str = ""
     owner_reported: bool = False
 
@@ -99,16 +121,11 @@ class Source:
                 )
         if self.freshness_days < 0:
             raise SourceDeclarationError(f"{where}: freshness_days must be 0 or more, not {self.freshness_days}")
-        if not self.measures:
-            raise SourceDeclarationError(f"{where}: a source offers at least one measure")
-        for name, measure in self.measures.items():
-            if not SOURCE_NAME.match(name):
-                raise SourceDeclarationError(f"{where}: measure {name!r} is not lower_snake_case")
-            if measure.accumulation not in ACCUMULATIONS:
-                raise SourceDeclarationError(
-                    f"{where}: measure {name}: accumulation {measure.accumulation!r} is not one of "
-                    f"{', '.join(ACCUMULATIONS)}"
-                )
+
+    @property
+    def measures(self) -> Mapping[str, Measure]:
+        """What the source offers, by name: declared in its models' config meta (`measures_by_source`)."""
+        return measures_by_source().get(self.name, {})
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -166,6 +183,7 @@ def declared_sources() -> tuple[Source, ...]:
 def reload_sources() -> tuple[Source, ...]:
     """Find the declarations again (after a module was added to the package)."""
     declared_sources.cache_clear()
+    _MEASURES.clear()
     return declared_sources()
 
 
@@ -186,9 +204,95 @@ def raw_sources() -> list[RawSource]:
     return sorted((raw for s in declared_sources() for raw in s.raw), key=lambda r: r.table)
 
 
-def measures_by_source() -> dict[str, Mapping[str, Measure]]:
-    """Source name -> the measures it offers: what a catalog meter may bind to."""
-    return {s.name: s.measures for s in declared_sources()}
+def measures_by_source() -> dict[str, dict[str, Measure]]:
+    """Source name -> the measures it offers: what a catalog meter may bind to.
+
+    Read from the config meta of the dbt project's models (see the module's
+    docstring), once per version of the manifest.
+    """
+    from kuva_pipeline.dbt_project import DBT_DIR, load_manifest
+
+    manifest = load_manifest(MEASURES_PROJECT or DBT_DIR)
+    if _MEASURES.get("manifest") is not manifest:
+        _MEASURES.clear()
+        _MEASURES["measures"] = measures_in_manifest(manifest)
+        _MEASURES["manifest"] = manifest
+    return _MEASURES["measures"]
+
+
+_MEASURES: dict[str, Any] = {}
+"""The measures of the manifest object last read; `load_manifest` returns the same object until it changes."""
+
+
+def _meta(node: Mapping[str, Any]) -> dict[str, Any]:
+    return {**(node.get("meta") or {}), **((node.get("config") or {}).get("meta") or {})}
+
+
+def measures_in_manifest(manifest: Mapping[str, Any]) -> dict[str, dict[str, Measure]]:
+    """The measures the manifest's models declare in their config meta, by source.
+
+    Fails naming the model file and the meta field when a declaration is
+    incomplete, names an undeclared source, a measure name that is not
+    lower_snake_case, an unknown accumulation, or a measure already declared;
+    and naming the source when a declared source offers no measure.
+    """
+    sources = source_names()
+    found: dict[str, dict[str, Measure]] = {}
+    models = sorted(
+        (n for n in manifest["nodes"].values() if n["resource_type"] == "model"),
+        key=lambda n: n["original_file_path"],
+    )
+    for node in models:
+        meta = _meta(node)
+        if SOURCE_META not in meta and MEASURES_META not in meta:
+            continue
+        where = f"assets/{node['original_file_path']}: config meta"
+        source, measures = meta.get(SOURCE_META), meta.get(MEASURES_META)
+        if source not in sources:
+            raise SourceDeclarationError(
+                f"{where} {SOURCE_META!r}: {source!r} is not a declared source "
+                f"(declared: {', '.join(sources)})"
+            )
+        if not isinstance(measures, Mapping) or not measures:
+            raise SourceDeclarationError(
+                f"{where} {MEASURES_META!r}: declare at least one measure of {source!r}, "
+                f"name -> {{{', '.join(MEASURE_FIELDS)}}}"
+            )
+        for name, fields in measures.items():
+            at = f"{where} {MEASURES_META}.{name}"
+            if not SOURCE_NAME.match(str(name)):
+                raise SourceDeclarationError(f"{at}: measure name {name!r} is not lower_snake_case")
+            if not isinstance(fields, Mapping):
+                raise SourceDeclarationError(f"{at}: give {', '.join(MEASURE_FIELDS)}, not {fields!r}")
+            for key in fields:
+                if key not in MEASURE_FIELDS:
+                    raise SourceDeclarationError(
+                        f"{at}.{key}: unknown field (a measure has {', '.join(MEASURE_FIELDS)})"
+                    )
+            for key in MEASURE_FIELDS:
+                if not isinstance(fields.get(key), str) or not fields[key].strip():
+                    raise SourceDeclarationError(f"{at}.{key}: missing or empty")
+            if fields["accumulation"] not in ACCUMULATIONS:
+                raise SourceDeclarationError(
+                    f"{at}.accumulation: {fields['accumulation']!r} is not one of {', '.join(ACCUMULATIONS)}"
+                )
+            first = found.get(source, {}).get(name)
+            if first is not None:
+                raise SourceDeclarationError(
+                    f"{at}: measure {name!r} of {source!r} is already declared in {first.model}"
+                )
+            found.setdefault(source, {})[name] = Measure(
+                fields["description"], fields["unit"], fields["accumulation"],
+                model=f"assets/{node['original_file_path']}",
+            )
+    for name in sources:
+        if name not in found:
+            raise SourceDeclarationError(
+                f"source {name!r} offers no measure: a source offers at least one, declared in the "
+                f"config meta of the model that computes it ({SOURCE_META!r}: {name!r}, "
+                f"{MEASURES_META!r}: {{...}}) under assets/models/meters/"
+            )
+    return {name: found[name] for name in sources}
 
 
 def owner_reported_sources() -> tuple[str, ...]:

@@ -2,11 +2,15 @@
 
 `python -m kuva_pipeline.sources.docs` rewrites the sections between the
 markers: every source with its raw tables, landing files, loading, personal
-data and freshness limit (docs/sources.md), and the measures a meter may bind
-to with the service areas it may name (docs/catalog.md); and it writes
-assets/models/_raw_sources.yml, the dbt `raw` source with every raw table and
-its column docs. A test fails when a committed file differs from what the
-declarations and data/reference/service_areas.csv say.
+data and freshness limit (docs/sources.md), and the service areas a meter may
+name (docs/catalog.md); and it writes assets/models/_raw_sources.yml, the dbt
+`raw` source with every raw table and its column docs. A test fails when a
+committed file differs from what the declarations and
+data/reference/service_areas.csv say.
+
+The measures are not written into any file: they are declared in the dbt
+models' config meta, and `kuva catalog measures` and the dbt docs site
+(`kuva docs`) show them, so a new measure changes no generated file.
 """
 
 from __future__ import annotations
@@ -61,24 +65,22 @@ def render_sources() -> str:
     return "\n".join(lines)
 
 
+MEASURES_POINTER = (
+    "The measures each source offers (unit, accumulation, what it is) are listed by "
+    "`kuva catalog measures`, read from the config meta of the models under "
+    "`assets/models/meters/`; the dbt docs site (`kuva docs`) shows the same meta on each "
+    "measures model."
+)
+
+
 def render_bindings(service_areas: Path = DEFAULT_SERVICE_AREAS) -> str:
-    """The measures each source offers, and the service areas a meter may name."""
+    """Where the measures are listed, and the service areas a meter may name."""
     from kuva_pipeline.service_areas import KINDS, read_service_areas
-    from kuva_pipeline.sources.declaration import declared_sources
 
     lines = [
         BINDINGS_START,
         "",
-        "| source | measure | unit | accumulation | what it is |",
-        "|---|---|---|---|---|",
-    ]
-    for source in declared_sources():
-        for name, measure in source.measures.items():
-            lines.append(
-                f"| `{source.name}` | `{name}` | {measure.unit} | {measure.accumulation} "
-                f"| {measure.description} |"
-            )
-    lines += [
+        MEASURES_POINTER,
         "",
         "| service area | Finnish | English | kind |",
         "|---|---|---|---|",

@@ -6,7 +6,7 @@ event's day is its Helsinki calendar day (`2021-12-31T22:30:00Z` is 2022-01-01).
 A postponed event has no start and belongs to its file's first day.
 """
 
-from kuva_pipeline.sources.declaration import Measure, Source
+from kuva_pipeline.sources.declaration import Source
 from kuva_pipeline.sources.raw import RawSource, Reader
 
 LINKED_EVENTS = RawSource(
@@ -62,20 +62,6 @@ EVENTS = Source(
     raw=(LINKED_EVENTS,),
     freshness_days=35,
     freshness_note="monthly API pages",
-    measures={
-        "large_culture_events": Measure(
-            "Large culture events held in the year so far (classification rules in "
-            "data/reference).",
-            "events",
-            "cumulative",
-        ),
-        "large_sports_events": Measure(
-            "Large sports events held in the year so far.", "events", "cumulative"
-        ),
-        "district_events": Measure(
-            "Resident-driven district events held in the year so far.", "events", "cumulative"
-        ),
-    },
 )
 
 

@@ -5,7 +5,7 @@ year. Unpartitioned: each run reloads every year's file, so a corrected file
 replaces its year. No personal data.
 """
 
-from kuva_pipeline.sources.declaration import Measure, Source
+from kuva_pipeline.sources.declaration import Source
 from kuva_pipeline.sources.raw import RawSource, Reader
 
 FINANCE = RawSource(
@@ -40,12 +40,4 @@ FINANCE_SOURCE = Source(
     raw=(FINANCE,),
     freshness_days=400,
     freshness_note="one file per year, after the books close",
-    measures={
-        "unit_cost": Measure(
-            "Cost per output (EUR per suorite) for the year.", "EUR/output", "level"
-        ),
-        "budget_use_pct": Measure(
-            "Cost as a percentage of the budget for the year.", "%", "level"
-        ),
-    },
 )

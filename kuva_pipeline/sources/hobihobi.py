@@ -5,7 +5,7 @@ CSV per snapshot day, one row per listing visible that day. A snapshot
 belongs to the day in its file name.
 """
 
-from kuva_pipeline.sources.declaration import Measure, Source
+from kuva_pipeline.sources.declaration import Source
 from kuva_pipeline.sources.raw import RawSource, Reader
 
 HOBIHOBI_LISTINGS = RawSource(
@@ -44,17 +44,4 @@ HOBIHOBI = Source(
     raw=(HOBIHOBI_LISTINGS,),
     freshness_days=35,
     freshness_note="snapshots daily in production, monthly in the bundled sample",
-    measures={
-        "listings": Measure(
-            "Distinct Hobihobi listings (hobbies) visible at any time in the year so far.",
-            "listings",
-            "cumulative",
-        ),
-        "participants": Measure(
-            "Participants of Hobihobi listings in the year so far, counted once per "
-            "listing per year.",
-            "participants",
-            "cumulative",
-        ),
-    },
 )

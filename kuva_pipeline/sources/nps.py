@@ -8,7 +8,7 @@ carry more columns (`smileyId`, `position`) in another order: the loader picks
 the contract's columns by name and reports the others.
 """
 
-from kuva_pipeline.sources.declaration import Measure, Source
+from kuva_pipeline.sources.declaration import Source
 from kuva_pipeline.sources.raw import RawSource, Reader
 
 NPS_FIELDS = (
@@ -48,18 +48,4 @@ NPS = Source(
     raw=(NPS_FEEDBACK,),
     freshness_days=35,
     freshness_note="monthly exports, delivered in the first days of the next month",
-    measures={
-        "nps_index": Measure(
-            "Net Promoter Score: % promoters (9-10) minus % detractors (0-6) of valid "
-            "presses on NPS surveys in the period, from -100 to +100.",
-            "NPS",
-            "level",
-        ),
-        "devices_in_use": Measure(
-            "Feedback devices (experience points) in use at the end of the period, per the "
-            "reference data's in-use dates.",
-            "devices",
-            "stock",
-        ),
-    },
 )

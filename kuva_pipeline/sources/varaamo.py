@@ -6,7 +6,7 @@ free-text description): raw keeps them as exported, staging drops them, and
 previews never show them.
 """
 
-from kuva_pipeline.sources.declaration import Measure, Source
+from kuva_pipeline.sources.declaration import Source
 from kuva_pipeline.sources.raw import RawSource, Reader
 
 PERSONAL = ("reserver_name", "reserver_email_address", "reserver_phone_number", "event_description")
@@ -82,22 +82,4 @@ VARAAMO = Source(
     raw=(VARAAMO_RESERVATIONS, VARAAMO_STATISTICS),
     freshness_days=35,
     freshness_note="monthly reservation pages / statistics exports",
-    measures={
-        "spaces_for_sale": Measure(
-            "Varaamo resources on sale (reservable for a fee) at the as-of date.",
-            "spaces",
-            "stock",
-        ),
-        "bookable_spaces": Measure(
-            "Varaamo resources reservable by residents at the as-of date.",
-            "spaces",
-            "stock",
-        ),
-        "bookings": Measure(
-            "Confirmed normal reservations beginning in the year so far (blocked "
-            "reservations are closures, not bookings).",
-            "bookings",
-            "cumulative",
-        ),
-    },
 )

@@ -67,3 +67,25 @@ def test_module_entry_point(tmp_path, demo, capsys):
     write_demo(tmp_path, demo)
     assert main(["validate", str(tmp_path)]) == 0
     assert "1 scorecards, 1 goals, 2 meters, 1 check-ins" in capsys.readouterr().out
+
+
+def test_the_measures_command_lists_what_the_models_declare(capsys):
+    import re
+
+    from kuva_pipeline import cli
+
+    assert cli.main(["catalog", "measures"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = [re.split(r"\s{2,}", line) for line in lines[:-1]]
+    assert rows[0] == ["source", "measure", "unit", "accumulation", "description"]
+    # As written in the config meta of assets/models/meters/meters__varaamo_measures.sql.
+    assert [
+        "varaamo", "bookings", "bookings", "cumulative",
+        "Confirmed normal reservations beginning in the year so far (blocked reservations are closures, "
+        "not bookings).",
+    ] in rows
+    # meters__checkins.sql declares the owner-reported `manual`; six models declare 13 measures in all.
+    assert ["checkin", "manual", "as declared on the meter", "level",
+            "Reported by the goal owner: the value comes from the latest check-in."] in rows
+    assert len(rows) == 1 + 13
+    assert lines[-1].startswith("13 measures of 6 sources")

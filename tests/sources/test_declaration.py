@@ -3,13 +3,17 @@
 A new source (library visits) is written as one module beside the others in
 `kuva_pipeline.sources`, and nothing else is touched. The test then finds it
 in the raw loaders (it loads a landing file into a real DuckDB file), in the
-freshness check with its own limit and in source health, and in the catalog
-validation and JSON Schema. Every expectation is worked out by hand below.
+freshness check with its own limit and in source health, and in the JSON
+Schema. Its measures are declared in the config meta of its measures model
+(a copy of the dbt project gains `meters__library_measures.sql`), and the
+catalog validation then binds meters to them. Every expectation is worked out
+by hand below.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import sys
 from contextlib import contextmanager
 from datetime import date
@@ -22,8 +26,8 @@ import yaml
 
 from kuva_pipeline import sources as sources_package
 from kuva_pipeline.quality.config import TODAY_ENV
+from kuva_pipeline.sources import declaration
 from kuva_pipeline.sources.declaration import (
-    Measure,
     Source,
     SourceDeclarationError,
     declared_sources,
@@ -35,7 +39,7 @@ from tests.conftest import ROOT
 MODULE = '''
 """Library visits: a daily count per branch, one `;`-separated CSV per month."""
 
-from kuva_pipeline.sources.declaration import Measure, Source
+from kuva_pipeline.sources.declaration import Source
 from kuva_pipeline.sources.raw import RawSource, Reader
 
 LIBRARY_VISITS = RawSource(
@@ -54,9 +58,17 @@ LIBRARY = Source(
     title="Library visits",
     raw=(LIBRARY_VISITS,),
     freshness_days=10,
-    measures={"visits": Measure("Visits to the libraries in the year so far.", "visits", "stock")},
 )
 '''
+
+MEASURES_MODEL = """{{ config(materialized='table', meta={'kuva_source': 'library', 'measures': {
+    'visits': {'description': 'Visits to the libraries in the year so far.', 'unit': 'visits',
+               'accumulation': 'stock'}}}) }}
+SELECT 'library' AS source, 'visits' AS measure, 'year' AS grain, DATE '2021-01-01' AS period_start,
+       DATE '2021-12-31' AS period_end, 'KUVA' AS service_area, sum(visits::INTEGER)::DOUBLE AS value,
+       sum(visits::INTEGER)::DOUBLE AS numerator, NULL::DOUBLE AS denominator, count(*) AS row_count
+FROM {{ source('raw', 'library_visits') }}
+"""
 
 LANDING_FILE = "day;branch;visits\n1.3.2021;Oodi;120\n31.3.2021;Kallio;45\n"
 """Two rows; the file name's token (2021-03) says the file covers March 2021."""
@@ -145,7 +157,8 @@ def test_a_new_source_reaches_the_docs_and_dbt(library):
         "| `library` (Library visits) | `raw.library_visits` | `library/`: `*.csv` CSV `;` "
         "| whole table, every run | none | 10 days |"
     ) in render_sources()
-    assert "| `library` | `visits` | visits | stock | Visits to the libraries in the year so far. |" in render_bindings()
+    # The measures are not listed in a generated file: a new measure rewrites none.
+    assert "library" not in render_bindings()
     (raw,) = yaml.safe_load(render_dbt_raw_sources())["sources"]
     visits = next(t for t in raw["tables"] if t["name"] == "library_visits")
     assert visits["meta"] == {"dagster": {"asset_key": ["raw", "library_visits"]}}
@@ -219,10 +232,30 @@ def _demo_on_library(catalog_dir: Path, measure: str, unit: str = "visits") -> N
     (catalog_dir / "demo_2022.yaml").write_text(yaml.safe_dump(demo, allow_unicode=True, sort_keys=False))
 
 
-def test_a_new_source_reaches_the_catalog_validation(library, tmp_path):
-    from kuva_pipeline.catalog import load_catalog, validate_catalog
-    from kuva_pipeline.catalog.loader import catalog_json_schema
+@pytest.fixture
+def library_measures(library, tmp_path, monkeypatch):
+    """A copy of the dbt project with the library's raw table and its measures model, read for the measures."""
+    import shutil
 
+    from kuva_pipeline.dbt_project import DBT_DIR
+    from kuva_pipeline.sources.docs import render_dbt_raw_sources
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    # The generated dbt source `raw`, as `python -m kuva_pipeline.sources.docs` writes it from the declarations.
+    (project / "models" / "_raw_sources.yml").write_text(render_dbt_raw_sources(), encoding="utf-8")
+    (project / "models" / "meters" / "meters__library_measures.sql").write_text(MEASURES_MODEL, encoding="utf-8")
+    monkeypatch.setattr(declaration, "MEASURES_PROJECT", project)
+    return project
+
+
+def test_a_new_source_reaches_the_catalog_validation(library_measures, tmp_path):
+    from kuva_pipeline.catalog import load_catalog, validate_catalog
+    from kuva_pipeline.catalog.loader import catalog_json_schema, measures_command
+
+    out = io.StringIO()
+    measures_command(out)
+    assert "library   visits" in out.getvalue()
     catalog_dir = tmp_path / "catalog"
     _demo_on_library(catalog_dir, "visits")
     assert validate_catalog(catalog_dir) == []
@@ -238,7 +271,15 @@ def test_a_new_source_reaches_the_catalog_validation(library, tmp_path):
     ]
     meter = catalog_json_schema()["$defs"]["Meter"]["properties"]
     assert meter["source"]["enum"] == ["checkin", "events", "finance", "hobihobi", "library", "nps", "varaamo"]
-    assert "visits" in meter["measure"]["enum"]
+    assert "enum" not in meter["measure"]  # the measures live in the models; `kuva catalog measures` lists them
+
+
+def test_a_source_without_a_measures_model_offers_no_measure(library):
+    from kuva_pipeline.sources.declaration import measures_by_source
+
+    with pytest.raises(SourceDeclarationError) as caught:
+        measures_by_source()
+    assert str(caught.value).startswith("source 'library' offers no measure: a source offers at least one")
 
 
 def test_without_the_module_the_source_is_unknown(tmp_path):
@@ -258,14 +299,10 @@ def _raw(name: str, table: str, folder: str) -> RawSource:
 
 
 def test_a_declaration_that_contradicts_itself_is_refused():
-    visits = Measure("Visits.", "visits", "stock")
     with pytest.raises(SourceDeclarationError, match="raw table library_visits names its source 'libraries', not 'library'"):
-        Source("library", "Library", (_raw("libraries", "library_visits", "library"),), 10, {"visits": visits})
-    with pytest.raises(SourceDeclarationError, match="accumulation 'daily' is not one of cumulative, level, stock, milestone"):
-        Source("library", "Library", (_raw("library", "library_visits", "library"),), 10,
-               {"visits": Measure("Visits.", "visits", "daily")})  # type: ignore[arg-type]
+        Source("library", "Library", (_raw("libraries", "library_visits", "library"),), 10)
     with pytest.raises(SourceDeclarationError, match="freshness_days must be 0 or more, not -1"):
-        Source("library", "Library", (_raw("library", "library_visits", "library"),), -1, {"visits": visits})
+        Source("library", "Library", (_raw("library", "library_visits", "library"),), -1)
 
 
 def test_two_sources_on_one_raw_table_are_refused(tmp_path):
@@ -287,15 +324,15 @@ def test_the_docs_list_the_declared_sources_and_service_areas():
 
     assert render_sources() in SOURCES_DOC.read_text(encoding="utf-8"), "run: python -m kuva_pipeline.sources.docs"
     assert render_bindings() in CATALOG_DOC.read_text(encoding="utf-8"), "run: python -m kuva_pipeline.sources.docs"
-    # What the tables say, counted here: seven raw tables of six sources, thirteen measures.
+    # What the tables say, counted here: seven raw tables of six sources, seven service areas.
     sources_section = render_sources()
     assert sum(line.startswith("| `") for line in sources_section.splitlines()) == 7
     assert "| `varaamo` (Varaamo reservations) | `raw.varaamo_statistics` |" in sources_section
     bindings = render_bindings()
-    # Measure rows have five cells (six bars), service area rows four.
+    # No measure table: the docs point at `kuva catalog measures` instead. Service area rows have four cells.
     rows = [line for line in bindings.splitlines() if line.startswith("| `")]
-    assert sum(line.count("|") == 6 for line in rows) == 13
-    assert sum(line.count("|") == 5 for line in rows) == 7
+    assert "`kuva catalog measures`" in bindings
+    assert [line.count("|") for line in rows] == [5] * 7
     assert "| `KAUPUNKIKULTTUURI` | Kaupunkikulttuuri | Urban Culture | unit |" in bindings
 
 
@@ -317,3 +354,104 @@ def test_dbt_reads_the_declared_raw_tables():
     assert tables["finance"] == [
         "vuosi", "palvelualue", "kustannukset_eur", "suoritteet", "talousarvio_eur", "suoritteen_laji", *lineage,
     ]
+
+
+def _model(path: str, meta: dict) -> dict:
+    return {"resource_type": "model", "original_file_path": path, "config": {"meta": meta}}
+
+
+VISITS = {"description": "Visits.", "unit": "visits", "accumulation": "stock"}
+LIBRARY_MODEL = "models/meters/meters__library_measures.sql"
+DECLARED = "checkin, events, finance, hobihobi, nps, varaamo"
+
+
+@pytest.mark.parametrize(
+    ("meta", "message"),
+    [
+        pytest.param(
+            {"kuva_source": "library", "measures": {"visits": VISITS}},
+            f"assets/{LIBRARY_MODEL}: config meta 'kuva_source': 'library' is not a declared source "
+            f"(declared: {DECLARED})",
+            id="an undeclared source",
+        ),
+        pytest.param(
+            {"measures": {"visits": VISITS}},
+            f"assets/{LIBRARY_MODEL}: config meta 'kuva_source': None is not a declared source (declared: {DECLARED})",
+            id="no source",
+        ),
+        pytest.param(
+            {"kuva_source": "nps", "measures": {}},
+            f"assets/{LIBRARY_MODEL}: config meta 'measures': declare at least one measure of 'nps', "
+            "name -> {description, unit, accumulation}",
+            id="no measure",
+        ),
+        pytest.param(
+            {"kuva_source": "nps", "measures": {"Visits": VISITS}},
+            f"assets/{LIBRARY_MODEL}: config meta measures.Visits: measure name 'Visits' is not lower_snake_case",
+            id="a name in capitals",
+        ),
+        pytest.param(
+            {"kuva_source": "nps", "measures": {"visits": {**VISITS, "accumulation": "daily"}}},
+            f"assets/{LIBRARY_MODEL}: config meta measures.visits.accumulation: 'daily' is not one of "
+            "cumulative, level, stock, milestone",
+            id="an unknown accumulation",
+        ),
+        pytest.param(
+            {"kuva_source": "nps", "measures": {"visits": {"description": "Visits.", "accumulation": "stock"}}},
+            f"assets/{LIBRARY_MODEL}: config meta measures.visits.unit: missing or empty",
+            id="no unit",
+        ),
+        pytest.param(
+            {"kuva_source": "nps", "measures": {"visits": {**VISITS, "units": "visits"}}},
+            f"assets/{LIBRARY_MODEL}: config meta measures.visits.units: unknown field "
+            "(a measure has description, unit, accumulation)",
+            id="a misspelt field",
+        ),
+    ],
+)
+def test_a_measure_declaration_that_is_wrong_is_refused_naming_its_model(meta, message):
+    from kuva_pipeline.sources.declaration import measures_in_manifest
+
+    manifest = {"nodes": {"model.kuva.meters__library_measures": _model(LIBRARY_MODEL, meta)}}
+    with pytest.raises(SourceDeclarationError) as caught:
+        measures_in_manifest(manifest)
+    assert str(caught.value) == message
+
+
+def test_a_measure_declared_in_two_models_is_refused():
+    from kuva_pipeline.sources.declaration import measures_in_manifest
+
+    meta = {"kuva_source": "nps", "measures": {"nps_index": VISITS}}
+    manifest = {"nodes": {
+        "model.kuva.a": _model("models/meters/meters__nps_measures.sql", meta),
+        "model.kuva.b": _model("models/meters/meters__nps_more.sql", meta),
+    }}
+    with pytest.raises(SourceDeclarationError) as caught:
+        measures_in_manifest(manifest)
+    assert str(caught.value) == (
+        "assets/models/meters/meters__nps_more.sql: config meta measures.nps_index: measure 'nps_index' "
+        "of 'nps' is already declared in assets/models/meters/meters__nps_measures.sql"
+    )
+
+
+def test_the_measures_are_read_from_the_models_meta():
+    from kuva_pipeline.sources.declaration import measures_by_source
+
+    measures = measures_by_source()
+    # Thirteen measures, as the six models declare them (counted in the SQL files' config blocks).
+    assert {source: list(names) for source, names in measures.items()} == {
+        "checkin": ["manual"],
+        "events": ["large_culture_events", "large_sports_events", "district_events"],
+        "finance": ["unit_cost", "budget_use_pct"],
+        "hobihobi": ["listings", "participants"],
+        "nps": ["nps_index", "devices_in_use"],
+        "varaamo": ["spaces_for_sale", "bookable_spaces", "bookings"],
+    }
+    bookings = measures["varaamo"]["bookings"]
+    assert (bookings.unit, bookings.accumulation, bookings.model) == (
+        "bookings", "cumulative", "assets/models/meters/meters__varaamo_measures.sql"
+    )
+    # The owner-reported check-ins have no measures model: `manual` is declared on meters__checkins.
+    assert measures["checkin"]["manual"].model == "assets/models/meters/meters__checkins.sql"
+    # Read once per manifest version: the same object until a model changes.
+    assert measures_by_source() is measures

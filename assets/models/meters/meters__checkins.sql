@@ -1,4 +1,16 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='table',
+    meta={
+        'kuva_source': 'checkin',
+        'measures': {
+            'manual': {
+                'description': 'Reported by the goal owner: the value comes from the latest check-in.',
+                'unit': 'as declared on the meter',
+                'accumulation': 'level',
+            },
+        },
+    },
+) }}
 -- Comments and authors stay in raw: staging.checkins has neither. On one meter and day a
 -- landing check-in sorts after the catalog's, so it is the later row.
 SELECT meter_id, checkin_date::DATE AS checkin_date, status, progress_pct::DOUBLE AS progress_pct,

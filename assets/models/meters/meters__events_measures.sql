@@ -1,4 +1,27 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='table',
+    meta={
+        'kuva_source': 'events',
+        'measures': {
+            'large_culture_events': {
+                'description': 'Large culture events held in the year so far (classification rules in '
+                    'data/reference).',
+                'unit': 'events',
+                'accumulation': 'cumulative',
+            },
+            'large_sports_events': {
+                'description': 'Large sports events held in the year so far.',
+                'unit': 'events',
+                'accumulation': 'cumulative',
+            },
+            'district_events': {
+                'description': 'Resident-driven district events held in the year so far.',
+                'unit': 'events',
+                'accumulation': 'cumulative',
+            },
+        },
+    },
+) }}
 WITH counted AS (
     -- Only productions count: top level, scheduled or rescheduled, not deleted or replaced
     -- (staging.event_classification says why any other event does not).

@@ -1,4 +1,21 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='table',
+    meta={
+        'kuva_source': 'finance',
+        'measures': {
+            'unit_cost': {
+                'description': 'Cost per output (EUR per suorite) for the year.',
+                'unit': 'EUR/output',
+                'accumulation': 'level',
+            },
+            'budget_use_pct': {
+                'description': 'Cost as a percentage of the budget for the year.',
+                'unit': '%',
+                'accumulation': 'level',
+            },
+        },
+    },
+) }}
 WITH rows AS (
     SELECT "year", service_area, cost_eur, outputs, budget_eur FROM {{ ref('staging__finance') }}
 ),

@@ -1,4 +1,22 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='table',
+    meta={
+        'kuva_source': 'hobihobi',
+        'measures': {
+            'listings': {
+                'description': 'Distinct Hobihobi listings (hobbies) visible at any time in the year so far.',
+                'unit': 'listings',
+                'accumulation': 'cumulative',
+            },
+            'participants': {
+                'description': 'Participants of Hobihobi listings in the year so far, counted once per listing per '
+                    'year.',
+                'unit': 'participants',
+                'accumulation': 'cumulative',
+            },
+        },
+    },
+) }}
 WITH snap AS (
     SELECT listing_id, snapshot_date, service_area, visible_from, visible_until, participants
     FROM {{ ref('staging__hobihobi_listings') }}

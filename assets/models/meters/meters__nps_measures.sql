@@ -1,4 +1,23 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='table',
+    meta={
+        'kuva_source': 'nps',
+        'measures': {
+            'nps_index': {
+                'description': 'Net Promoter Score: % promoters (9-10) minus % detractors (0-6) of valid presses on '
+                    'NPS surveys in the period, from -100 to +100.',
+                'unit': 'NPS',
+                'accumulation': 'level',
+            },
+            'devices_in_use': {
+                'description': 'Feedback devices (experience points) in use at the end of the period, per the '
+                    "reference data's in-use dates.",
+                'unit': 'devices',
+                'accumulation': 'stock',
+            },
+        },
+    },
+) }}
 WITH answers AS (
     -- NPS counts only 0-10 answers to NPS surveys; misuse presses are left out.
     SELECT local_date, service_area, experience_point_id, button_index

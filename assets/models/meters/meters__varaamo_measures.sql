@@ -1,4 +1,27 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='table',
+    meta={
+        'kuva_source': 'varaamo',
+        'measures': {
+            'spaces_for_sale': {
+                'description': 'Varaamo resources on sale (reservable for a fee) at the as-of date.',
+                'unit': 'spaces',
+                'accumulation': 'stock',
+            },
+            'bookable_spaces': {
+                'description': 'Varaamo resources reservable by residents at the as-of date.',
+                'unit': 'spaces',
+                'accumulation': 'stock',
+            },
+            'bookings': {
+                'description': 'Confirmed normal reservations beginning in the year so far (blocked reservations are'
+                    ' closures, not bookings).',
+                'unit': 'bookings',
+                'accumulation': 'cumulative',
+            },
+        },
+    },
+) }}
 WITH res AS (
     SELECT begin_date, service_area, is_booking FROM {{ ref('staging__varaamo_reservations') }}
 ),
