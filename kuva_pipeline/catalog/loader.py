@@ -11,6 +11,7 @@ KUVA_REFERENCE_DIR, default data/reference), with the line of the field.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -66,7 +67,14 @@ class _StrictLoader(yaml.SafeLoader):
     """A safe YAML loader that rejects duplicate keys (PyYAML keeps the last silently)."""
 
 
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+class _FastStrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The same on libyaml's parser where PyYAML has it (several times faster).
+
+    A file it cannot read is read again with `_StrictLoader`, whose messages are PyYAML's.
+    """
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -79,6 +87,9 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_FastStrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+)
 
 
 def _yaml_problem(file: str, exc: yaml.YAMLError) -> Problem:
@@ -89,14 +100,20 @@ def _yaml_problem(file: str, exc: yaml.YAMLError) -> Problem:
 
 
 def _line_finder(text: str):
-    """A function giving the 1-based line of a field path (`goals[0].meters[1].unit`) in the YAML."""
-    try:
-        root = yaml.compose(text, Loader=_StrictLoader)
-    except yaml.YAMLError:
-        root = None
+    """A function giving the 1-based line of a field path (`goals[0].meters[1].unit`) in the YAML.
+
+    The YAML is composed again only when a line is asked for (a problem to report).
+    """
+
+    @functools.cache
+    def root() -> yaml.Node | None:
+        try:
+            return yaml.compose(text, Loader=_FastStrictLoader)
+        except yaml.YAMLError:
+            return None
 
     def line_of(path: str) -> int | None:
-        node = root
+        node = root()
         for key, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
             if isinstance(node, yaml.MappingNode) and key:
                 node = next((v for k, v in node.value if k.value == key), None)
@@ -116,7 +133,10 @@ def _parse_file(path: Path, areas: ServiceAreas) -> tuple[Scorecard | None, list
     file = path.name
     text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.load(text, Loader=_StrictLoader)
+        try:
+            data = yaml.load(text, Loader=_FastStrictLoader)
+        except yaml.YAMLError:
+            data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         return None, [_yaml_problem(file, exc)]
     if not isinstance(data, dict):
@@ -288,7 +308,10 @@ def measures_command(out: IO[str] | None = None) -> int:
         for source, measures in by_source.items()
         for name, measure in measures.items()
     ]
-    widths = [max(len(row[i]) for row in [MEASURE_COLUMNS, *rows]) for i in range(len(MEASURE_COLUMNS) - 1)]
+    widths = [
+        max(len(row[i]) for row in [MEASURE_COLUMNS, *rows])
+        for i in range(len(MEASURE_COLUMNS) - 1)
+    ]
     for row in [MEASURE_COLUMNS, *rows]:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         print("  ".join([*cells, row[-1]]), file=out)
