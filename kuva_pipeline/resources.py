@@ -3,6 +3,8 @@
 The warehouse resource opens short-lived connections and always closes them in
 `finally`: DuckDB allows one writing process, so a connection left open by a
 failed step would lock out every later writer. Nothing connects at import time.
+A step that works through many units (the check steps, a suite each) holds one
+connection for the step with `session()`; it too is closed when the step ends.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from kuva_pipeline import alerts, settings, sqlmacros
 from kuva_pipeline.fetch.config import (
@@ -65,17 +67,43 @@ class WarehouseResource(dg.ConfigurableResource):
         default="1GB", description="DuckDB memory limit per connection (KUVA_DUCKDB_MEMORY_LIMIT)."
     )
 
+    _session: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+
     @property
     def file(self) -> Path:
         return settings.resolve(self.path)
 
     @contextmanager
+    def session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One connection for a whole step, closed when it ends: `connect()` inside yields it.
+
+        Opening the warehouse costs some 40 ms a connection (the file, the settings,
+        the SQL macros), and a check step used to open one per suite. Work inside a
+        session shares one transaction scope, so it is for units that commit their
+        own work or only read; dbt, which opens the file itself, runs outside one.
+        """
+        if self._session is not None:
+            yield self._session
+            return
+        with self.connect() as con:
+            self._session = con
+            try:
+                yield con
+            finally:
+                self._session = None
+
+    @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection for one unit of work, closed however the work ends.
 
-        A write lock held by another process is a transient condition: retry
-        with backoff, then fail with a message that says what holds the file.
+        Inside `session()` it is the session's connection, left open for the rest
+        of the step. A write lock held by another process is a transient
+        condition: retry with backoff, then fail with a message that says what
+        holds the file.
         """
+        if self._session is not None:
+            yield self._session
+            return
         file = self.file
         if not read_only:
             file.parent.mkdir(parents=True, exist_ok=True)

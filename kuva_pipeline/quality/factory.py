@@ -718,14 +718,14 @@ def build_step_checks(
         run_window = _run_window(context)
         over_feed = {i.check_key for i in plan.items if run_window and _over_feed(i, index)}
         evaluations = []
-        for keys, scope in ((selected - over_feed, None), (selected & over_feed, run_window)):
-            if keys:
-                evaluations += evaluate_plan(
-                    plan, keys, scope, warehouse, landing, index, checks_dir, raw_sources, context.log
-                )
-        apply_waivers(evaluations, waivers, reference_today())
-        checked_at = datetime.now(UTC).replace(tzinfo=None)
-        with warehouse.connect() as con:
+        with warehouse.session() as con:  # the step's suites share one connection
+            for keys, scope in ((selected - over_feed, None), (selected & over_feed, run_window)):
+                if keys:
+                    evaluations += evaluate_plan(
+                        plan, keys, scope, warehouse, landing, index, checks_dir, raw_sources, context.log
+                    )
+            apply_waivers(evaluations, waivers, reference_today())
+            checked_at = datetime.now(UTC).replace(tzinfo=None)
             append(con, evaluations, context.run.run_id, checked_at)
         failed = [e for e in evaluations if not e.passed]
         if failed:
