@@ -170,6 +170,8 @@ def dagster_stats(home: Path, started_at: float) -> dict:
     try:
         import dagster as dg
 
+        # The project's event log places its databases under $DAGSTER_HOME (kuva_pipeline/event_log.py).
+        os.environ["DAGSTER_HOME"] = str(home)
         instance = dg.DagsterInstance.from_config(str(home))
         try:
             runs = instance.get_runs(limit=1)

@@ -520,7 +520,7 @@ def _month_chunks(start: date, end: date) -> list[tuple[date, date]]:
 
 
 def _load_chunks(
-    start: date, end: date, selected: list[tuple[LandingFile, Reader]], budget: int = CHUNK_BYTES
+    start: date, end: date, selected: list[tuple[LandingFile, Reader]], budget: int | None = None
 ) -> list[tuple[date, date]]:
     """[start, end] cut into runs of whole months whose landing files total at most `budget` bytes.
 
@@ -529,6 +529,7 @@ def _load_chunks(
     A small range is one chunk (a few statements instead of a dozen a month); at city
     volume a chunk is a month or two, and memory stays bounded however long the range.
     """
+    budget = CHUNK_BYTES if budget is None else budget
     chunks: list[tuple[date, date]] = []
     current: tuple[date, date] | None = None
     current_files: dict[Path, int] = {}
@@ -661,11 +662,16 @@ def load_raw(
                 con.execute(
                     f"""
                     CREATE OR REPLACE TEMP TABLE _staged AS
+                    -- MATERIALIZED: the day rule is read three times below, and DuckDB would
+                    -- otherwise inline it and parse every timestamp three times over.
+                    WITH days AS MATERIALIZED (
+                        SELECT *, TRY_CAST(({source.day_expr}) AS DATE) AS _day FROM _incoming
+                    )
                     SELECT * FROM (
                         SELECT {fields}, _source_file, _record_index,
                                md5(concat_ws(chr(31), {hash_input})) AS _row_hash,
                                {day} AS _partition_date
-                        FROM (SELECT *, TRY_CAST(({source.day_expr}) AS DATE) AS _day FROM _incoming)
+                        FROM days
                     ) WHERE {scope}
                     """
                 )
@@ -675,6 +681,8 @@ def load_raw(
                     f"_row_hash, _loaded_at FROM {source.qualified} WHERE {scope}"
                 )
                 con.execute(f"DELETE FROM {source.qualified} WHERE {scope}")
+                # Not sorted: the files of a chunk are months of their own, so its rows are
+                # already clustered by day, and a sort cost a tenth of a city-scale load.
                 con.execute(
                     f"""
                     INSERT INTO {source.qualified}
@@ -683,7 +691,6 @@ def load_raw(
                            coalesce(p._loaded_at, ?::TIMESTAMP) AS _loaded_at
                     FROM _staged s
                     LEFT JOIN _previous p USING (_source_file, _record_index, _row_hash)
-                    ORDER BY s._partition_date, s._source_file, s._record_index
                     """,
                     [loaded_at],
                 )
@@ -698,13 +705,29 @@ def load_raw(
                 con.execute(
                     "DROP TABLE _incoming; DROP TABLE _staged; DROP TABLE _previous"
                 )
-            for name, (size, mtime_ns) in versions.items():
-                # One row per file: a warehouse loaded before the source was renamed may hold
-                # the file under the table's old source name.
-                con.execute(f"DELETE FROM {LOADED_FILES_TABLE} WHERE file = ? AND source <> ?", [name, source.name])
+            if versions:
+                # One statement for all files (a daily feed has hundreds). One row per file:
+                # a warehouse loaded before the source was renamed may hold the file under
+                # the table's old source name.
+                names = list(versions)
                 con.execute(
-                    f"INSERT OR REPLACE INTO {LOADED_FILES_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
-                    [source.name, name, size, mtime_ns, rows_by_file.get(name, 0), loaded_at],
+                    f"DELETE FROM {LOADED_FILES_TABLE} WHERE source <> ? AND file IN (SELECT unnest(?::VARCHAR[]))",
+                    [source.name, names],
+                )
+                con.execute(
+                    f"""
+                    INSERT OR REPLACE INTO {LOADED_FILES_TABLE}
+                    SELECT ?, unnest(?::VARCHAR[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]),
+                           unnest(?::BIGINT[]), ?::TIMESTAMP
+                    """,
+                    [
+                        source.name,
+                        names,
+                        [versions[n][0] for n in names],
+                        [versions[n][1] for n in names],
+                        [rows_by_file.get(n, 0) for n in names],
+                        loaded_at,
+                    ],
                 )
             con.execute("COMMIT")
         except Exception:
