@@ -37,6 +37,13 @@ occurrences AS (
     WHERE r._partition_date NOT BETWEEN {{ window_start() }} AND {{ window_end() }}
       AND nullif(trim(r.feedbackId), '') IN (SELECT feedback_id FROM typed)
 ),
+repeated AS (
+    -- Ids pressed more than once. Almost every id is unique, so only these are ranked:
+    -- a window over every press sorted millions of rows to find a few hundred.
+    SELECT feedback_id FROM occurrences
+    WHERE feedback_id IS NOT NULL
+    GROUP BY feedback_id HAVING count(*) > 1
+),
 ranked AS (
     -- Presses of the same id: the first in file order is kept, later ones are duplicates.
     SELECT
@@ -44,7 +51,7 @@ ranked AS (
         row_number() OVER w AS _nth,
         first_value(_row_hash) OVER w AS _first_hash
     FROM occurrences
-    WHERE feedback_id IS NOT NULL
+    WHERE feedback_id IN (SELECT feedback_id FROM repeated)
     WINDOW w AS (PARTITION BY feedback_id ORDER BY _source_file, _record_index)
 ),
 joined AS (
