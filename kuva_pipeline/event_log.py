@@ -10,7 +10,7 @@ so the event log alone took about 10 s of the run.
 
 `PooledSqliteEventLogStorage` is the same storage, on the same files and
 schema, except that each database keeps one engine with a small connection
-pool: about 1.8 ms an event (`python -m benchmarks.event_log`). Everything
+pool: 2-2.6 ms an event against 10-11 ms (`python -m benchmarks.event_log`). Everything
 else, from the layout (`history/runs/<run_id>.db` and `index.db`) to the
 journal mode, is Dagster's, so an instance made with the default storage reads
 the same history. The webserver's live view of a run waits for the run's
