@@ -412,6 +412,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, terminate)
+    # A shell starts a background job with Ctrl+C ignored, and Python then never turns it
+    # into KeyboardInterrupt; this command stops on it however it was started.
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     # Each child runs in its own session, so a Ctrl+C reaches only this process, which then
     # stops both in order; nothing is left running if one of them hangs.
     dagster = view = None
@@ -444,6 +447,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
         for child, sig in ((view, signal.SIGTERM), (dagster, signal.SIGINT)):
             if child is not None:
                 _stop_child(child, sig)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
