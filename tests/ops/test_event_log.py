@@ -1,45 +1,52 @@
 """The instance's event log: Dagster's SQLite storage with its connections kept open.
 
 Same files and schema as Dagster's default storage, so either reads the other's
-history; a run's events reach a watcher in another storage object (the
-webserver's live view) while the writer's connection stays open.
+history; a run's events reach a watcher in another instance (the webserver's
+live view) while the writer's connections stay open. Every event here comes
+from a real Dagster run.
 """
 
 from __future__ import annotations
 
 import threading
-import time
+import uuid
 from pathlib import Path
 
 import dagster as dg
 import yaml
-from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
-from dagster._core.events.log import EventLogEntry
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
-from kuva_pipeline.event_log import PooledSqliteEventLogStorage
+from kuva_pipeline.event_log import OPEN_RUN_DATABASES, PooledSqliteEventLogStorage
 
 ROOT = Path(__file__).resolve().parents[2]
-RUN_ID = "0b5e7a1c-0000-4000-8000-000000000001"
+POOLED = (
+    "event_log_storage:\n  module: kuva_pipeline.event_log\n  class: PooledSqliteEventLogStorage\n"
+)
+MONTHS = ("2021-01-01", "2021-02-01", "2021-03-01")
 
 
-def _materialization(month: int) -> EventLogEntry:
-    event = DagsterEvent(
-        event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value,
-        job_name="nightly_refresh",
-        event_specific_data=StepMaterializationData(
-            dg.AssetMaterialization(asset_key=["raw", "nps_feedback"], partition=f"2021-{month:02d}-01")
-        ),
-    )
-    return EventLogEntry(
-        error_info=None,
-        level="DEBUG",
-        user_message="",
-        run_id=RUN_ID,
-        timestamp=time.time(),
-        dagster_event=event,
-        job_name="nightly_refresh",
-    )
+@dg.op(out=dg.Out(dg.Nothing))
+def emit_months(context) -> None:
+    """Three materializations in one step, as a range run writes one per month."""
+    for month in MONTHS:
+        context.log_event(dg.AssetMaterialization(asset_key="nps_feedback", partition=month))
+
+
+@dg.job
+def months_job() -> None:
+    emit_months()
+
+
+def _instance(home: Path, monkeypatch, config: str = "dagster.yaml") -> dg.DagsterInstance:
+    monkeypatch.setenv("DAGSTER_HOME", str(home))  # where the pooled storage keeps its files
+    return dg.DagsterInstance.from_config(str(home), config_filename=config)
+
+
+def _home(tmp_path: Path) -> Path:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(POOLED)
+    (home / "plain.yaml").write_text("telemetry:\n  enabled: false\n")  # Dagster's own storage
+    return home
 
 
 def test_the_project_instance_uses_it():
@@ -50,56 +57,59 @@ def test_the_project_instance_uses_it():
     }
 
 
-def test_dagsters_own_storage_reads_what_it_wrote(tmp_path):
-    pooled = PooledSqliteEventLogStorage(str(tmp_path))
-    for month in (1, 2, 3):
-        pooled.store_event(_materialization(month))
-    pooled.dispose()
+def test_dagsters_own_storage_reads_what_it_wrote(tmp_path, monkeypatch):
+    home = _home(tmp_path)
+    with _instance(home, monkeypatch) as pooled:
+        assert isinstance(pooled.event_log_storage, PooledSqliteEventLogStorage)
+        run_id = months_job.execute_in_process(instance=pooled).run_id
+    with _instance(home, monkeypatch, "plain.yaml") as plain:
+        assert not isinstance(plain.event_log_storage, PooledSqliteEventLogStorage)
+        partitions = [
+            r.event_log_entry.dagster_event.partition
+            for r in plain.get_records_for_run(run_id).records
+            if r.event_log_entry.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+        ]
+        assert partitions == list(MONTHS)
+        latest = plain.get_latest_materialization_event(dg.AssetKey("nps_feedback"))
+        assert latest.dagster_event.partition == "2021-03-01"
 
-    plain = SqliteEventLogStorage(str(tmp_path))
-    records = plain.get_records_for_run(RUN_ID).records
-    assert [r.event_log_entry.dagster_event.partition for r in records] == [
-        "2021-01-01",
-        "2021-02-01",
-        "2021-03-01",
+
+def test_a_watcher_elsewhere_sees_the_whole_run_while_the_writer_stays_open(tmp_path, monkeypatch):
+    home = _home(tmp_path)
+    run_id = str(uuid.uuid4())
+    seen: list[dg.EventLogEntry] = []
+    finished = threading.Event()
+
+    def on_event(entry: dg.EventLogEntry, _cursor: str) -> None:
+        seen.append(entry)
+        if entry.dagster_event_type == dg.DagsterEventType.RUN_SUCCESS:
+            finished.set()
+
+    with _instance(home, monkeypatch) as writer, _instance(home, monkeypatch) as watcher:
+        watcher.watch_event_logs(run_id, None, on_event)
+        try:
+            assert months_job.execute_in_process(instance=writer, run_id=run_id).success
+            # The writer is still open: its last events must arrive without it closing.
+            assert finished.wait(15), [e.dagster_event_type for e in seen]
+        finally:
+            watcher.end_watch_event_logs(run_id, on_event)
+    partitions = [
+        e.dagster_event.partition
+        for e in seen
+        if e.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
     ]
-    latest = plain.get_latest_materialization_events([dg.AssetKey(["raw", "nps_feedback"])])
-    assert latest[dg.AssetKey(["raw", "nps_feedback"])].dagster_event.partition == "2021-03-01"
+    assert partitions == list(MONTHS)
 
 
-def test_a_watcher_elsewhere_sees_each_event_while_the_writer_stays_open(tmp_path):
-    writer = PooledSqliteEventLogStorage(str(tmp_path))
-    writer.store_event(_materialization(1))  # the run's database exists before the watch
-    watcher = PooledSqliteEventLogStorage(str(tmp_path))
-    seen: list[str] = []
-    arrived = threading.Event()
-
-    def on_event(entry: EventLogEntry, _cursor: str) -> None:
-        seen.append(entry.dagster_event.partition)
-        if len(seen) == 3:
-            arrived.set()
-
-    watcher.watch(RUN_ID, None, on_event)
-    try:
-        for month in (2, 3):
-            writer.store_event(_materialization(month))
-            time.sleep(0.2)
-        assert arrived.wait(10), f"the watcher saw {seen} of three events"
-        assert seen == ["2021-01-01", "2021-02-01", "2021-03-01"]
-    finally:
-        watcher.end_watch(RUN_ID, on_event)
-        watcher.dispose()
-        writer.dispose()
-
-
-def test_it_keeps_few_run_databases_open(tmp_path):
-    from kuva_pipeline.event_log import OPEN_RUN_DATABASES
-
-    storage = PooledSqliteEventLogStorage(str(tmp_path))
-    run_ids = [f"0b5e7a1c-0000-4000-8000-{n:012d}" for n in range(OPEN_RUN_DATABASES + 3)]
-    for run_id in run_ids:
-        storage.get_records_for_run(run_id)
-    open_runs = [s for s in storage._engines if s != "index"]
-    assert open_runs == run_ids[-OPEN_RUN_DATABASES:]
-    storage.dispose()
+def test_it_keeps_few_run_databases_open(tmp_path, monkeypatch):
+    home = _home(tmp_path)
+    with _instance(home, monkeypatch) as instance:
+        run_ids = [
+            months_job.execute_in_process(instance=instance).run_id
+            for _ in range(OPEN_RUN_DATABASES + 2)
+        ]
+        storage = instance.event_log_storage
+        for run_id in run_ids:  # read them back in order, as a webserver browsing runs does
+            instance.get_records_for_run(run_id)
+        assert [s for s in storage._engines if s != "index"] == run_ids[-OPEN_RUN_DATABASES:]
     assert storage._engines == {}
