@@ -531,20 +531,19 @@ def _load_chunks(
     """
     budget = CHUNK_BYTES if budget is None else budget
     chunks: list[tuple[date, date]] = []
-    current: tuple[date, date] | None = None
-    current_files: dict[Path, int] = {}
+    current: tuple[date, date] | None = None  # the chunk being gathered, and its files' sizes
+    sizes: dict[Path, int] = {}
     for month_start, month_end in _month_chunks(start, end):
         files = {lf.path: lf.path.stat().st_size for lf, _ in selected if lf.overlaps(month_start, month_end)}
-        grown = {**current_files, **files}
-        if current is not None and (not files or not current_files or sum(grown.values()) > budget):
+        if current and (not files or sum({**sizes, **files}.values()) > budget):
             chunks.append(current)
-            current, current_files, grown = None, {}, files
+            current, sizes = None, {}
         if not files:
             chunks.append((month_start, month_end))
-            continue
-        current = (current[0] if current else month_start, month_end)
-        current_files = grown
-    if current is not None:
+        else:
+            current = (current[0] if current else month_start, month_end)
+            sizes.update(files)
+    if current:
         chunks.append(current)
     return chunks
 
