@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -42,20 +43,36 @@ def test_kuva_ui_serves_dagster_and_the_view_and_stops_both(web_sample, tmp_path
     }
     log = (tmp_path / "ui.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kuva_pipeline.cli", "ui", "--port", str(dagster_port), "--view-port", str(view_port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "kuva_pipeline.cli",
+            "ui",
+            "--port",
+            str(dagster_port),
+            "--view-port",
+            str(view_port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     dagster_url, view_url = f"http://127.0.0.1:{dagster_port}", f"http://127.0.0.1:{view_port}"
     try:
         deadline = time.monotonic() + 240
         while not (_answers(f"{view_url}/healthz") and _answers(f"{dagster_url}/server_info")):
             assert proc.poll() is None, (tmp_path / "ui.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "kuva ui did not answer within 240 s:\n" + (tmp_path / "ui.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, (
+                "kuva ui did not answer within 240 s:\n" + (tmp_path / "ui.log").read_text()[-3000:]
+            )
             time.sleep(1)
         # Both answer on the loopback only, and the view links into the Dagster UI it started with.
         front = requests.get(f"{view_url}/en/", timeout=10)
         assert front.status_code == 200 and "Scorecards" in front.text
-        meter = requests.get(f"{view_url}/en/meters/weighted_targets_2021.nps_index", timeout=10).text
+        meter = requests.get(
+            f"{view_url}/en/meters/weighted_targets_2021.nps_index", timeout=10
+        ).text
         assert f'href="{dagster_url}/assets/meters/nps_measures"' in meter
         assert "dagster" in requests.get(f"{dagster_url}/server_info", timeout=10).text.lower()
         printed = (tmp_path / "ui.log").read_text()
@@ -67,6 +84,10 @@ def test_kuva_ui_serves_dagster_and_the_view_and_stops_both(web_sample, tmp_path
         assert proc.wait(timeout=120) == 0, (tmp_path / "ui.log").read_text()[-3000:]
     finally:
         if proc.poll() is None:
+            # A failed test must not leave dagster dev, its daemon and the view running.
+            for child in psutil.Process(proc.pid).children(recursive=True):
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    child.kill()
             proc.kill()
             proc.wait()
         log.close()
