@@ -22,8 +22,11 @@ Times (ISO 8601 with `T` or a space, seconds and fractions optional):
 - helsinki_today(): today's date in Helsinki (future periods are rejected against it).
 
 Text:
-- control_reason(field, text): '<field>: control character U+0000 in ...' when the value holds a C0
-  control character other than tab, line feed and carriage return, or DEL; else NULL.
+- has_control(text): the text holds a C0 control character other than tab, line feed and carriage
+  return, or DEL.
+- control_reason(field, text): '<field>: control character U+0000 in ...' when has_control; else NULL.
+  The dbt macro `control_reasons` (assets/macros/control.sql) asks has_control once for a whole
+  record and names the field only for a record that has one.
 """
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
@@ -84,8 +87,10 @@ MACROS: tuple[str, ...] = (
                  try_strptime(trim(s::VARCHAR), '%Y-%m-%d'),
                  fi_timestamp(s))::DATE""",
     """CREATE OR REPLACE TEMP MACRO helsinki_today() AS (now() AT TIME ZONE 'Europe/Helsinki')::DATE""",
+    r"""CREATE OR REPLACE TEMP MACRO has_control(s) AS
+        regexp_matches(s::VARCHAR, '[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]')""",
     r"""CREATE OR REPLACE TEMP MACRO control_reason(field, s) AS
-        CASE WHEN regexp_matches(s::VARCHAR, '[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]')
+        CASE WHEN has_control(s)
              THEN field || ': control character U+'
                   || upper(lpad(format('{:x}', ord(regexp_extract(s::VARCHAR, '[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]'))), 4, '0'))
                   || ' in the value' END""",

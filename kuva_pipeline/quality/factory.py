@@ -15,6 +15,7 @@ adding) are skipped with a log line, so a suite can land before its table.
 
 import csv
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -597,6 +598,7 @@ def evaluate_plan(
         source = index.source_of(suite_items[0].asset, suite.source)
         raw = index.raw_sources.get(suite_items[0].asset)
         personal = set(raw.personal_fields) if raw else set()
+        started = time.perf_counter()
         try:
             results = run_suite(
                 suite, [i.rule for i in suite_items], warehouse, landing, window, personal
@@ -606,6 +608,7 @@ def evaluate_plan(
             results = {
                 i.name: RuleResult(i.name, success=False, errors=[str(exc).strip()]) for i in suite_items
             }
+        logger.debug(f"{suite.path.name}: {len(suite_items)} rule(s) in {time.perf_counter() - started:.2f} s")
         for item in suite_items:
             out[item.check_key] = _evaluation(item, results[item.name], window, source)
     sql_items = [i for i in items if i.kind in {"sql", "schema"}]
@@ -615,8 +618,10 @@ def evaluate_plan(
             for item in sql_items:
                 source = index.source_of(item.asset, item.sql.source if item.sql else None)
                 if item.kind == "sql":
+                    started = time.perf_counter()
                     res = pipeline.run_sql_check(con, item.sql, params)
                     out[item.check_key] = _evaluation(item, res, window, source)
+                    logger.debug(f"{item.name}: {time.perf_counter() - started:.2f} s")
                 else:
                     actual = pipeline.table_types(con, _table(item.asset))
                     finding = pipeline.schema_change(actual, item.raw_source, item.name)

@@ -411,52 +411,50 @@ def _period_label(day: date, partitioned: bool) -> str:
     return day.strftime("%Y-%m") if partitioned else str(day.year)
 
 
+def _counts_by_period(
+    con: duckdb.DuckDBPyConnection, source: RawSource, scope: str
+) -> dict[date, int]:
+    """Rows of `raw.<table>` in `scope` per period (month, or year when unpartitioned)."""
+    unit = "month" if source.partitioned else "year"
+    return dict(
+        con.execute(
+            f"SELECT date_trunc('{unit}', _partition_date)::DATE, count(*) FROM {source.qualified} "
+            f"WHERE {scope} GROUP BY 1"
+        ).fetchall()
+    )
+
+
 def _shrink_check(
-    con: duckdb.DuckDBPyConnection,
     source: RawSource,
-    scope: str,
-    staged: str | None,
+    old: dict[date, int],
+    new: dict[date, int] | None,
     guard: ShrinkGuard,
     folder: Path,
     deleted: list[str],
 ) -> None:
     """Compare the rows loaded per period (month, or year when unpartitioned) with the incoming ones.
 
-    `staged` is the temp table of incoming rows, or None when no file covers the scope.
+    `new` is None when no file covers the scope any more.
     """
-    unit = "month" if source.partitioned else "year"
-    incoming = (
-        f"SELECT date_trunc('{unit}', _partition_date) AS p, count(*) AS n FROM {staged} GROUP BY 1"
-        if staged
-        else "SELECT NULL::DATE AS p, 0::BIGINT AS n WHERE false"
-    )
-    rows = con.execute(
-        f"""
-        SELECT o.p, o.n, coalesce(s.n, 0)
-        FROM (SELECT date_trunc('{unit}', _partition_date) AS p, count(*) AS n
-              FROM {source.qualified} WHERE {scope} GROUP BY 1) o
-        LEFT JOIN ({incoming}) s USING (p)
-        WHERE coalesce(s.n, 0) < o.n * (1 - ?)
-        ORDER BY o.p
-        """,
-        [guard.max_drop],
-    ).fetchall()
-    for period, old, new in rows:
+    for period in sorted(old):
+        before, after = old[period], (new or {}).get(period, 0)
+        if not after < before * (1 - guard.max_drop):
+            continue
         label = _period_label(period, source.partitioned)
         if guard.allow:
-            deleted.append(f"{label}: {old} -> {new} rows")
+            deleted.append(f"{label}: {before} -> {after} rows")
             continue
-        if new == 0 and not staged:
+        if new is None:
             reason = (
                 f"no landing file under {folder} covers {label} any more (an unmounted share or "
                 "moved files?)"
             )
-        elif new == 0:
+        elif after == 0:
             reason = f"the landing files for {label} hold no rows"
         else:
-            reason = f"the landing files for {label} hold {new} rows, a drop of {1 - new / old:.0%}"
+            reason = f"the landing files for {label} hold {after} rows, a drop of {1 - after / before:.0%}"
         raise RawShrinkError(
-            f"{source.qualified} {label} held back: {old} rows are loaded but {reason}; more than "
+            f"{source.qualified} {label} held back: {before} rows are loaded but {reason}; more than "
             f"the {guard.max_drop:.0%} drop allowed ({MAX_DROP_ENV}). Nothing was changed. If the "
             f"data really is gone, rerun with `kuva refresh --allow-empty {source.name}` "
             f"({ALLOW_EMPTY_ENV}={source.name})."
@@ -637,9 +635,10 @@ def load_raw(
                     files = [(lf, r) for lf, r in selected if lf.overlaps(chunk_start, chunk_end)]
                 else:
                     scope, files = "TRUE", selected
+                old = _counts_by_period(con, source, scope)
                 if not files:
                     # No file covers these days (any more): emptied only when allowed.
-                    _shrink_check(con, source, scope, None, guard, folder, deleted)
+                    _shrink_check(source, old, None, guard, folder, deleted)
                     con.execute(f"DELETE FROM {source.qualified} WHERE {scope}")
                     continue
                 # Declared column by column: in DuckDB 2.0 a table made by `CREATE ... AS ...
@@ -647,63 +646,64 @@ def load_raw(
                 # scans as empty within that transaction (tests/sources/test_readers.py).
                 con.execute(
                     f"CREATE OR REPLACE TEMP TABLE _incoming ({incoming_cols}, _source_file VARCHAR, "
-                    "_record_index BIGINT, _period_start DATE, _period_end DATE)"
+                    "_record_index BIGINT, _period_start DATE, _period_end DATE, _day DATE)"
                 )
                 for lf, reader in files:
                     name, select, reader, readable = prepare(lf, reader, Path(tmp))
                     try:
-                        con.execute(f"INSERT INTO _incoming {select.sql}")
+                        # The day rule is read here, once per record, while the file streams in.
+                        con.execute(
+                            f"INSERT INTO _incoming SELECT *, TRY_CAST(({source.day_expr}) AS DATE) "
+                            f"FROM ({select.sql})"
+                        )
                     except duckdb.Error as exc:
                         if reader.kind in ("csv", "xlsx"):
                             delim = "," if reader.kind == "xlsx" else reader.delim
                             raise csv_error(exc, name, csv_header(readable, delim), delim) from exc
                         raise _json_error(exc, name, readable) from exc
-                con.execute(
-                    f"""
-                    CREATE OR REPLACE TEMP TABLE _staged AS
-                    -- MATERIALIZED: the day rule is read three times below, and DuckDB would
-                    -- otherwise inline it and parse every timestamp three times over.
-                    WITH days AS MATERIALIZED (
-                        SELECT *, TRY_CAST(({source.day_expr}) AS DATE) AS _day FROM _incoming
-                    )
+                incoming = f"""
                     SELECT * FROM (
                         SELECT {fields}, _source_file, _record_index,
                                md5(concat_ws(chr(31), {hash_input})) AS _row_hash,
                                {day} AS _partition_date
-                        FROM days
+                        FROM _incoming
                     ) WHERE {scope}
+                """
+                # The incoming rows go straight into the table; the shrink guard then compares
+                # the periods as loaded, and a period held back rolls the whole load back.
+                if old:
+                    # A record that did not change keeps the `_loaded_at` of its first load.
+                    con.execute(
+                        f"CREATE OR REPLACE TEMP TABLE _previous AS SELECT _source_file, _record_index, "
+                        f"_row_hash, _loaded_at FROM {source.qualified} WHERE {scope}"
+                    )
+                    con.execute(f"DELETE FROM {source.qualified} WHERE {scope}")
+                    rows_in = f"""
+                        SELECT s.*, coalesce(p._loaded_at, ?::TIMESTAMP) AS _loaded_at
+                        FROM ({incoming}) s
+                        LEFT JOIN _previous p USING (_source_file, _record_index, _row_hash)
                     """
-                )
-                _shrink_check(con, source, scope, "_staged", guard, folder, deleted)
-                con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE _previous AS SELECT _source_file, _record_index, "
-                    f"_row_hash, _loaded_at FROM {source.qualified} WHERE {scope}"
-                )
-                con.execute(f"DELETE FROM {source.qualified} WHERE {scope}")
+                else:
+                    rows_in = f"SELECT *, ?::TIMESTAMP AS _loaded_at FROM ({incoming})"
                 # Not sorted: the files of a chunk are months of their own, so its rows are
                 # already clustered by day, and a sort cost a tenth of a city-scale load.
                 con.execute(
-                    f"""
-                    INSERT INTO {source.qualified}
-                    SELECT s.* EXCLUDE (_source_file, _record_index, _row_hash, _partition_date),
-                           s._source_file, s._record_index, s._row_hash, s._partition_date,
-                           coalesce(p._loaded_at, ?::TIMESTAMP) AS _loaded_at
-                    FROM _staged s
-                    LEFT JOIN _previous p USING (_source_file, _record_index, _row_hash)
-                    """,
+                    f"INSERT INTO {source.qualified} ({fields}, {', '.join(LINEAGE_COLUMNS)}) {rows_in}",
                     [loaded_at],
                 )
-                for name, n in con.execute(
-                    "SELECT _source_file, count(*) FROM _staged GROUP BY 1"
+                unit = "month" if source.partitioned else "year"
+                new: dict[date, int] = {}
+                for name, period, n, fresh in con.execute(
+                    f"SELECT _source_file, date_trunc('{unit}', _partition_date)::DATE, count(*), "
+                    f"count(*) FILTER (WHERE _loaded_at = ?::TIMESTAMP) "
+                    f"FROM {source.qualified} WHERE {scope} GROUP BY ALL",
+                    [loaded_at],
                 ).fetchall():
                     rows_by_file[name] = rows_by_file.get(name, 0) + n
-                new_rows += con.execute(
-                    f"SELECT count(*) FROM {source.qualified} WHERE {scope} AND _loaded_at = ?::TIMESTAMP",
-                    [loaded_at],
-                ).fetchone()[0]
-                con.execute(
-                    "DROP TABLE _incoming; DROP TABLE _staged; DROP TABLE _previous"
-                )
+                    new[period] = new.get(period, 0) + n
+                    new_rows += fresh
+                _shrink_check(source, old, new, guard, folder, deleted)
+                con.execute("DROP TABLE _incoming; DROP TABLE IF EXISTS _previous")
             if versions:
                 # One statement for all files (a daily feed has hundreds). One row per file:
                 # a warehouse loaded before the source was renamed may hold the file under

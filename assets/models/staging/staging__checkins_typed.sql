@@ -13,10 +13,7 @@ typed AS (
         fi_number("value") AS value,
         "date" AS _raw_date, status AS _raw_status, progress_pct AS _raw_progress,
         forecast AS _raw_forecast, "value" AS _raw_value,
-        coalesce(control_reason('meter', meter), control_reason('date', "date"), control_reason('status', status),
-                 control_reason('progress_pct', progress_pct), control_reason('forecast', forecast),
-                 control_reason('value', "value"), control_reason('comment', "comment"),
-                 control_reason('author', author)) AS _control,
+        {{ control_reasons(['meter', 'date', 'status', 'progress_pct', 'forecast', 'value', 'comment', 'author']) }} AS _control,
         _source_file, _record_index, _row_hash, _partition_date
     FROM src
 ),

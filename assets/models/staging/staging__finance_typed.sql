@@ -18,10 +18,7 @@ typed AS (
         coalesce(lower(trim(suoritteen_laji)) LIKE 'oikaisu%', false) AS is_correction,
         vuosi AS _raw_year, palvelualue AS _raw_area, kustannukset_eur AS _raw_cost,
         suoritteet AS _raw_outputs, talousarvio_eur AS _raw_budget, suoritteen_laji AS _raw_kind,
-        coalesce(control_reason('vuosi', vuosi), control_reason('palvelualue', palvelualue),
-                 control_reason('kustannukset_eur', kustannukset_eur), control_reason('suoritteet', suoritteet),
-                 control_reason('talousarvio_eur', talousarvio_eur),
-                 control_reason('suoritteen_laji', suoritteen_laji)) AS _control,
+        {{ control_reasons(['vuosi', 'palvelualue', 'kustannukset_eur', 'suoritteet', 'talousarvio_eur', 'suoritteen_laji']) }} AS _control,
         _source_file, _record_index, _row_hash, _partition_date
     FROM src
 ),

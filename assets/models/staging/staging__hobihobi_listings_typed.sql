@@ -21,11 +21,7 @@ typed AS (
         visible_from AS _raw_visible_from,
         visible_until AS _raw_visible_until,
         participants AS _raw_participants,
-        coalesce(control_reason('listing_id', listing_id), control_reason('title', title),
-                 control_reason('organiser', organiser), control_reason('category', category),
-                 control_reason('service_area', service_area), control_reason('visible_from', visible_from),
-                 control_reason('visible_until', visible_until),
-                 control_reason('participants', participants)) AS _control,
+        {{ control_reasons(['listing_id', 'title', 'organiser', 'category', 'service_area', 'visible_from', 'visible_until', 'participants']) }} AS _control,
         -- A listing twice in one snapshot: the first row in file order is kept.
         row_number() OVER (
             PARTITION BY _partition_date, trim(listing_id) ORDER BY _source_file, _record_index

@@ -40,11 +40,7 @@ typed AS (
         -- The contract's times are UTC instants: one without Z or an offset is not guessed.
         zoneless_time(start_time) AS _start_zoneless,
         zoneless_time(end_time) AS _end_zoneless,
-        coalesce(control_reason('id', id), control_reason('publisher', publisher), control_reason('name', name),
-                 control_reason('start_time', start_time), control_reason('end_time', end_time),
-                 control_reason('event_status', event_status), control_reason('super_event', super_event),
-                 control_reason('super_event_type', super_event_type), control_reason('keywords', keywords),
-                 control_reason('deleted', deleted), control_reason('replaced_by', replaced_by)) AS _control,
+        {{ control_reasons(['id', 'publisher', 'name', 'start_time', 'end_time', 'event_status', 'super_event', 'super_event_type', 'keywords', 'deleted', 'replaced_by']) }} AS _control,
         deleted AS _raw_deleted,
         super_event AS _raw_super_event,
         _source_file, _record_index, _row_hash, _partition_date

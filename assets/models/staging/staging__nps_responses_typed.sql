@@ -17,11 +17,7 @@ WITH typed AS (
         s.localTime AS _raw_local_time,
         s.buttonIndex AS _raw_button_index,
         s.misuse AS _raw_misuse,
-        coalesce(control_reason('feedbackId', s.feedbackId), control_reason('localTime', s.localTime),
-                 control_reason('experiencePointId', s.experiencePointId),
-                 control_reason('surveyId', s.surveyId), control_reason('buttonIndex', s.buttonIndex),
-                 control_reason('misuse', s.misuse), control_reason('ui', s.ui),
-                 control_reason('smileyType', s.smileyType)) AS _control,
+        {{ control_reasons(['feedbackId', 'localTime', 'experiencePointId', 'surveyId', 'buttonIndex', 'misuse', 'ui', 'smileyType'], 's.') }} AS _control,
         s._source_file, s._record_index, s._row_hash, s._partition_date
     FROM {{ source('raw', 'nps_feedback') }} s
     WHERE s._partition_date BETWEEN {{ window_start() }} AND {{ window_end() }}

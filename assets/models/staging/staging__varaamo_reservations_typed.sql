@@ -16,9 +16,7 @@ WITH old_backend AS (
         "begin" AS _raw_begin, "end" AS _raw_end, state AS _raw_state, "type" AS _raw_type,
         -- the contract's times carry an offset: one without a zone is not read as any zone
         zoneless_time("begin") AS _begin_zoneless, zoneless_time("end") AS _end_zoneless,
-        coalesce(control_reason('id', id), control_reason('url', url), control_reason('resource', resource),
-                 control_reason('begin', "begin"), control_reason('end', "end"), control_reason('state', state),
-                 control_reason('type', "type"), control_reason('created_at', created_at)) AS _control,
+        {{ control_reasons(['id', 'url', 'resource', 'begin', 'end', 'state', 'type', 'created_at']) }} AS _control,
         _source_file, _record_index, _row_hash, _partition_date
     FROM {{ source('raw', 'varaamo_reservations') }}
     WHERE _partition_date BETWEEN {{ window_start() }} AND {{ window_end() }}
@@ -43,11 +41,7 @@ statistics AS (
         'Varaus ID', 'Resurssi ID', 'Alkaa', 'Päättyy', 'Tila', 'Tyyppi',
         "Alkaa", "Päättyy", "Tila", "Tyyppi",
         false, false,
-        coalesce(control_reason('Varaus ID', "Varaus ID"), control_reason('Resurssi ID', "Resurssi ID"),
-                 control_reason('Resurssi', "Resurssi"), control_reason('Yksikkö', "Yksikkö"),
-                 control_reason('Tyyppi', "Tyyppi"), control_reason('Tila', "Tila"),
-                 control_reason('Alkaa', "Alkaa"), control_reason('Päättyy', "Päättyy"),
-                 control_reason('Luontiaika', "Luontiaika")),
+        {{ control_reasons(['Varaus ID', 'Resurssi ID', 'Resurssi', 'Yksikkö', 'Tyyppi', 'Tila', 'Alkaa', 'Päättyy', 'Luontiaika']) }},
         _source_file, _record_index, _row_hash, _partition_date
     FROM {{ source('raw', 'varaamo_statistics') }}
     WHERE _partition_date BETWEEN {{ window_start() }} AND {{ window_end() }}
