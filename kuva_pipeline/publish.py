@@ -9,19 +9,21 @@ sees. Pure functions over an open warehouse connection; Dagster wraps them in an
 See docs/serving.md.
 
 Beside the warehouse (not beside the snapshot), each DuckDB publication also writes a
-copy of the warehouse's dbt sources, stamped with the same refresh: the scorecard view
-recomputes days that were not published from it with time travel, so it never opens
+copy of the warehouse file, stamped with the same refresh: the scorecard view recomputes
+days that were not published from its dbt sources with time travel, so it never opens
 the live warehouse (docs/scorecard_view.md).
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import os
 import random
 import re
 import secrets
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -177,6 +179,29 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def _replacing(target: Path) -> Iterator[Path]:
+    """A temporary path beside `target` to write a whole new file at; renamed over `target`
+    when the block ends without error.
+
+    `os.replace` swaps the file in at once: a reader that already opened the old file keeps
+    its inode (POSIX) and a new reader opens either file whole. On any error the temporary
+    file (and a DuckDB WAL beside it) is removed. Leftovers of crashed writers are removed
+    first (`_remove_stale_tmp_files`), so the temporary name must stay `<target>.tmp-*`.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_tmp_files(target)
+    tmp = target.with_name(f"{target.name}.tmp-{secrets.token_hex(6)}")
+    try:
+        yield tmp
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    except BaseException:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
+
+
 def _write_file_atomically(
     con: duckdb.DuckDBPyConnection,
     target: Path,
@@ -186,35 +211,29 @@ def _write_file_atomically(
     """Fill a new DuckDB file through `con` (attached under the alias `fill` is given, in one
     transaction) and swap it in over `target` with `os.replace`; returns what `fill` returns.
 
-    The file is written beside the target, checkpointed, detached and renamed over it: a
-    reader that already opened the old file keeps its inode (POSIX) and a new reader
-    opens either file whole. On any error the temporary file is removed.
+    The file is written beside the target, checkpointed, detached and renamed over it
+    (`_replacing`): a reader that already opened the old file keeps reading it and a new
+    reader opens either file whole. On any error the temporary file is removed.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_tmp_files(target)
-    tmp = target.with_name(f"{target.name}.tmp-{secrets.token_hex(6)}")
     alias = f"kuva_publish_{secrets.token_hex(6)}"
     options = f" (STORAGE_VERSION {_literal(storage_version)})" if storage_version else ""
-    attached = False
-    try:
-        con.execute(f"ATTACH {_literal(str(tmp))} AS {alias}{options}")
-        attached = True
-        with _duckdb_transaction(con):
-            result = fill(alias)
-        # Everything must be in the main file before the rename: a WAL left beside the
-        # temporary name would not follow it.
-        con.execute(f"CHECKPOINT {alias}")
-        con.execute(f"DETACH {alias}")
+    with _replacing(target) as tmp:
         attached = False
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
-    except BaseException:
-        if attached:
-            with contextlib.suppress(duckdb.Error):
-                con.execute(f"DETACH {alias}")
-        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-            leftover.unlink(missing_ok=True)
-        raise
+        try:
+            con.execute(f"ATTACH {_literal(str(tmp))} AS {alias}{options}")
+            attached = True
+            with _duckdb_transaction(con):
+                result = fill(alias)
+            # Everything must be in the main file before the rename: a WAL left beside the
+            # temporary name would not follow it.
+            con.execute(f"CHECKPOINT {alias}")
+            con.execute(f"DETACH {alias}")
+            attached = False
+        except BaseException:
+            if attached:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute(f"DETACH {alias}")
+            raise
     return result
 
 
@@ -272,61 +291,104 @@ def _warehouse_file(con: duckdb.DuckDBPyConnection) -> Path | None:
     return Path(path).absolute() if path else None
 
 
+def _wal_bytes(database: Path) -> int:
+    """Bytes in the write-ahead log(s) DuckDB keeps beside `database`; 0 when there is none."""
+    total = 0
+    for wal in database.parent.glob(f"{glob.escape(database.name)}.wal*"):
+        with contextlib.suppress(FileNotFoundError):
+            total += wal.stat().st_size
+    return total
+
+
+def _checkpoint_warehouse(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """Move everything committed into the warehouse file itself, so the file alone is the
+    warehouse: a byte copy of it then misses nothing (the WAL would not be copied)."""
+    database, read_only = con.execute(
+        "SELECT database_name, readonly FROM duckdb_databases() "
+        "WHERE database_name = current_database()"
+    ).fetchone()
+    if not read_only:
+        try:
+            # Not FORCE: that would wait for, or (before DuckDB 1.4) abort, other work.
+            con.execute(f"CHECKPOINT {_ident(database)}")
+        except duckdb.TransactionException as exc:
+            raise RuntimeError(
+                f"cannot copy the warehouse {warehouse} for time travel: its connection is in "
+                "a transaction that keeps CHECKPOINT from running, such as one with uncommitted "
+                f"changes (commit or roll it back first): {str(exc).splitlines()[0]}"
+            ) from exc
+    if _wal_bytes(warehouse):
+        raise RuntimeError(
+            f"cannot copy the warehouse {warehouse} for time travel: its write-ahead log still "
+            "holds changes after CHECKPOINT (another connection is writing, or it was opened "
+            "read-only), and a copy of the file alone would miss them"
+        )
+
+
 def publish_source_copy(
     con: duckdb.DuckDBPyConnection, *, refresh_id: str, target: Path | None = None
 ) -> Path | None:
-    """Copy the warehouse's dbt sources into a file of their own for time travel; its path.
+    """Copy the warehouse into a file of its own for time travel; the copy's path.
 
     The copy holds what `kuva_pipeline.timetravel` reads (the raw, reference, catalog and
-    check-result tables the dbt project declares as sources) and a `_source_copy` row
-    naming the refresh. It goes to `timetravel.source_copy_path(warehouse)` unless
-    `target` is given, swapped in atomically like the snapshot. The raw layer keeps its
-    personal columns there, so the copy stays beside the warehouse, never with BI files.
-    A warehouse without the catalog (nothing to score) or held in memory gets no copy:
-    None.
+    check-result tables the dbt project declares as sources) and a `main._source_copy`
+    row (refresh_id, copied_at) naming the refresh. It goes to
+    `timetravel.source_copy_path(warehouse)` unless `target` is given, swapped in
+    atomically like the snapshot: a reader holding the previous copy open keeps reading
+    it, a new reader opens one copy whole.
+
+    The copy is the whole warehouse file, copied byte for byte after a `CHECKPOINT`
+    through `con` (so the file holds every committed change), then stamped. A file copy
+    runs at disk speed, where copying the sources table by table made DuckDB re-read and
+    re-compress every raw table, a cost that grew with history on every publication. Time
+    travel reads only the dbt sources from it; the models it also holds (`marts`, `bi`...)
+    are ignored. The raw layer keeps its personal columns there, so the copy stays beside
+    the warehouse, never with BI files.
+
+    `con` must be the warehouse's only writer (the file lock sees to other processes)
+    with no uncommitted changes, and nothing may write through it while this runs; an
+    open transaction with changes is a RuntimeError. A warehouse without the catalog
+    (nothing to score) or held in memory gets no copy: None.
     """
-    from kuva_pipeline.timetravel import (
-        MIRRORED_SCHEMAS,
-        SOURCE_COPY_META,
-        source_copy_path,
-        source_tables,
-    )
+    from kuva_pipeline.timetravel import SOURCE_COPY_META, source_copy_path
 
     warehouse = _warehouse_file(con)
-    present = set(
-        con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() "
-            "WHERE database_name = current_database() "
-            "UNION ALL SELECT schema_name, view_name FROM duckdb_views() "
-            "WHERE database_name = current_database() AND NOT internal"
-        ).fetchall()
-    )
-    if (target is None and warehouse is None) or ("catalog", "dim_scorecard") not in present:
+    has_catalog = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'catalog' AND table_name = 'dim_scorecard'"
+    ).fetchone()[0]
+    if warehouse is None or not has_catalog:
         return None
-    target = Path(target).absolute() if target else source_copy_path(warehouse)
-    sources = source_tables()
-    copied = sorted(
-        (schema, table)
-        for schema, table in present
-        if schema in MIRRORED_SCHEMAS and table in sources.get(schema, ())
-    )
-
-    def fill(alias: str) -> dict[str, int]:
-        counts = {}
-        for schema in sorted({s for s, _ in copied}):
-            con.execute(f"CREATE SCHEMA {alias}.{_ident(schema)}")
-        for schema, table in copied:
-            dest = f"{alias}.{_ident(schema)}.{_ident(table)}"
-            con.execute(f"CREATE TABLE {dest} AS SELECT * FROM {_ident(schema)}.{_ident(table)}")
-            counts[f"{schema}.{table}"] = con.execute(f"SELECT count(*) FROM {dest}").fetchone()[0]
-        con.execute(
-            f"CREATE TABLE {alias}.main.{SOURCE_COPY_META} AS "
-            "SELECT ?::VARCHAR AS refresh_id, now()::TIMESTAMPTZ AS copied_at",
-            [refresh_id],
+    if not warehouse.is_file():
+        raise FileNotFoundError(
+            f"cannot copy the warehouse for time travel: DuckDB has it at {warehouse}, "
+            "but there is no such file (moved or deleted while open?)"
         )
-        return counts
-
-    _write_file_atomically(con, target, fill)
+    target = Path(target).absolute() if target else source_copy_path(warehouse)
+    if target == warehouse:
+        raise ValueError(f"the source copy cannot replace the warehouse itself ({warehouse})")
+    _checkpoint_warehouse(con, warehouse)
+    with _replacing(target) as tmp:
+        # copyfile, not copy2: the copy gets a fresh mtime, so a concurrent publisher's
+        # stale-temporary clean-up never takes it for a crashed one's leftover.
+        shutil.copyfile(warehouse, tmp)
+        copy = duckdb.connect(str(tmp))
+        try:
+            copy.execute(
+                f"CREATE OR REPLACE TABLE main.{SOURCE_COPY_META} AS "
+                "SELECT ?::VARCHAR AS refresh_id, now()::TIMESTAMPTZ AS copied_at",
+                [refresh_id],
+            )
+            copy.execute("CHECKPOINT")
+        finally:
+            copy.close()
+        if _wal_bytes(tmp):
+            raise RuntimeError(f"the source copy {tmp} kept a write-ahead log after CHECKPOINT")
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)  # the copied bytes, not only DuckDB's own writes, before the rename
+        finally:
+            os.close(fd)
     return target
 
 

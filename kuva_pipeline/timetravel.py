@@ -16,8 +16,9 @@ to the as-of day. What each refresh actually showed is kept in
 `bi_as_of` runs the published models too (`bi.scorecard`, `bi.goals`,
 `bi.scorecards`, `bi.checkins`), so a past day comes out labelled exactly as a
 published one. The scorecard view computes days that were not published that
-way, against the copy of the sources each publication writes beside the
-warehouse (`source_copy_path`), never against the live warehouse file.
+way, against the copy of the warehouse each publication writes beside it
+(`source_copy_path`), never against the live warehouse file; like the warehouse,
+the copy is read only for its dbt sources.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ SOURCE_COPY_META = "_source_copy"
 
 
 def source_copy_path(warehouse: Path) -> Path:
-    """Where a publication puts the copy of the warehouse's sources time travel reads.
+    """Where a publication puts the copy of the warehouse whose sources time travel reads.
 
     Beside the warehouse, not beside the BI snapshot: it holds the raw layer, personal
     data included, so it belongs where the warehouse is kept.

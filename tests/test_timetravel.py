@@ -96,3 +96,25 @@ def test_a_warehouse_without_any_check_verdict_still_travels(warehouse):
     # No verdict recorded, nothing to distrust: March's NPS 40 scores as it is.
     row = _row(scorecard_as_of(date(2021, 3, 31), database=warehouse, ignore_load_time=True), NPS)
     assert (row["actual_value"], row["data_quality"]) == (40.0, "ok")
+
+
+def test_time_travel_over_the_source_copy_rebuilds_the_models_it_also_holds(warehouse, tmp_path):
+    from kuva_pipeline.publish import publish_source_copy
+
+    con = duckdb.connect(warehouse)
+    try:
+        copy = publish_source_copy(con, refresh_id="copy-test", target=tmp_path / "sources.duckdb")
+    finally:
+        con.close()
+    # The copy is the whole warehouse, scored marts included. Spoil its score: time travel
+    # must rebuild the models from the copy's sources, never read the copy's own.
+    con = duckdb.connect(str(copy))
+    try:
+        spoiled = con.execute(
+            "UPDATE marts.scorecard SET actual_value = -1 WHERE meter_id = ?", [VARAAMO]
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert spoiled > 0
+    on_the_day = _row(scorecard_as_of(date(2020, 6, 15), database=str(copy)), VARAAMO)
+    assert (on_the_day["actual_value"], on_the_day["status"]) == (25, "achieved")
