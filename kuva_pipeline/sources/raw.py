@@ -546,6 +546,92 @@ def _load_chunks(
     return chunks
 
 
+PAGE_BATCH = 256
+"""API pages read in one statement: a page alone costs more to start reading than to read."""
+
+
+class _BatchError(Exception):
+    """A batch of pages DuckDB could not read; `files` are (name, readable path, SQL reading it alone)."""
+
+    def __init__(self, files: list[tuple[str, str, str]], error: Exception) -> None:
+        super().__init__(str(error))
+        self.files, self.error = files, error
+
+
+def _page_batches(
+    files: list[tuple[LandingFile, Reader]], size: int = PAGE_BATCH
+) -> list[list[tuple[LandingFile, Reader]]]:
+    """Runs of consecutive API page files of one reader, up to `size`; every other file alone."""
+    batches: list[list[tuple[LandingFile, Reader]]] = []
+    for lf, reader in files:
+        last = batches[-1] if batches else None
+        if (
+            reader.kind == "json_pages"
+            and last
+            and last[0][1] == reader
+            and len(last) < size
+        ):
+            last.append((lf, reader))
+        else:
+            batches.append([(lf, reader)])
+    return batches
+
+
+@dataclass
+class _PagesSelect:
+    """Reading many API page files at once: their counts, and their records in file order."""
+
+    source: RawSource
+    reader: Reader
+    paths: list[str]
+
+    def _objects(self, paths: list[str]) -> str:
+        listed = "[" + ", ".join(_lit(p) for p in paths) + "]"
+        return f"read_json_objects({listed}, format='auto', filename=true)"
+
+    @property
+    def _rec(self) -> str:
+        return _json_path(self.reader.records_key)
+
+    def _count_expr(self) -> str:
+        return (
+            f"try_cast(json_extract(json, '{_json_path(self.reader.count_key)}') AS BIGINT)"
+            if self.reader.count_key
+            else "NULL::BIGINT"
+        )
+
+    @property
+    def count_sql(self) -> str:
+        return (
+            f"SELECT filename, json_type(json, '{self._rec}'), {self._count_expr()}, "
+            f"coalesce(json_array_length(json, '{self._rec}'), 0) FROM {self._objects(self.paths)}"
+        )
+
+    def count_sql_of(self, path: str) -> str:
+        return (
+            f"SELECT json_type(json, '{self._rec}') FROM "
+            f"read_json_objects({_lit(path)}, format='auto')"
+        )
+
+    def records_sql(self, paths: list[str], values: str) -> str:
+        """The records of single-document pages, numbered from 1 in each page as one by one.
+
+        `values` lists (path, name, period start, period end) for each page."""
+        cols = ", ".join(f"j->>{_lit(f)} AS {_q(f)}" for f in self.source.fields)
+        return (
+            f"SELECT {cols}, m.name AS _source_file, x.i AS _record_index, "
+            f"m.period_start AS _period_start, m.period_end AS _period_end "
+            f"FROM (SELECT filename, unnest(json_extract(json, '{self._rec}[*]')) AS j, "
+            f"unnest(range(1, coalesce(json_array_length(json, '{self._rec}'), 0)::BIGINT + 1)) AS i "
+            f"FROM {self._objects(paths)}) x "
+            f"JOIN (VALUES {values}) m(path, name, period_start, period_end) ON x.filename = m.path"
+        )
+
+
+def _pages_select(source: RawSource, reader: Reader, paths: list[str]) -> _PagesSelect:
+    return _PagesSelect(source, reader, paths)
+
+
 def load_raw(
     con: duckdb.DuckDBPyConnection,
     source: RawSource,
@@ -591,8 +677,59 @@ def load_raw(
     prepared: dict[Path, tuple[str, _FileSelect, Reader, Path]] = {}
     chunks = _load_chunks(start, end, selected) if source.partitioned else [(None, None)]
 
-    def prepare(lf: LandingFile, reader: Reader, tmp: Path) -> tuple[str, _FileSelect, Reader, Path]:
-        """Decode or convert a file once, check its pages, and build its SELECT."""
+    def record_pages(name: str, reader: Reader, checked: list[tuple]) -> None:
+        for rtype, declared, n in checked:
+            if rtype != "ARRAY":
+                raise LandingFileError(
+                    f"{name}: line 1: field {reader.records_key}: "
+                    f"{'missing' if rtype is None else 'a ' + rtype.lower()}, "
+                    "not a list of records"
+                )
+            pages.setdefault(_page_group(name), []).append((declared, n))
+
+    def load_pages(batch: list[tuple[LandingFile, Reader]], tmp: Path) -> list[tuple[LandingFile, Reader]]:
+        """Read a batch of API pages in two statements instead of two per page; the pages
+        that do not hold exactly one JSON document are returned to be read one by one."""
+        reader = batch[0][1]
+        entries = {}
+        for lf, r in batch:
+            name, _, _, readable = prepare(lf, r, tmp, check_pages=False)
+            entries[str(readable)] = (lf, name)
+        page_sql = _pages_select(source, reader, list(entries))
+        try:
+            checked = con.execute(page_sql.count_sql).fetchall()
+        except duckdb.Error as exc:
+            raise _BatchError([(entries[k][1], k, page_sql.count_sql_of(k)) for k in entries], exc) from exc
+        by_file: dict[str, list[tuple]] = {}
+        for filename, rtype, declared, n in checked:
+            by_file.setdefault(filename, []).append((rtype, declared, n))
+        single = [k for k in entries if len(by_file.get(k, ())) == 1]
+        for k in entries:
+            if k in by_file:
+                record_pages(entries[k][1], reader, by_file[k])
+        if single:
+            values = ", ".join(
+                f"({_lit(k)}, {_lit(entries[k][1])}, DATE {_lit(entries[k][0].start.isoformat())}, "
+                f"DATE {_lit(entries[k][0].end.isoformat())})"
+                for k in single
+            )
+            try:
+                con.execute(
+                    f"INSERT INTO _incoming SELECT *, TRY_CAST(({source.day_expr}) AS DATE) FROM "
+                    f"({page_sql.records_sql(single, values)})"
+                )
+            except duckdb.Error as exc:
+                raise _BatchError(
+                    [(entries[k][1], k, page_sql.count_sql_of(k)) for k in single], exc
+                ) from exc
+        # A file of several documents (or none) numbers its records across them: one by one.
+        return [entries[k][0:1] + (reader,) for k in entries if k not in single]
+
+    def prepare(
+        lf: LandingFile, reader: Reader, tmp: Path, check_pages: bool = True
+    ) -> tuple[str, _FileSelect, Reader, Path]:
+        """Decode or convert a file once, check its pages (unless a batch checks them), and
+        build its SELECT."""
         if lf.path in prepared:
             return prepared[lf.path]
         name = relative_name(lf.path, landing_root)
@@ -605,19 +742,12 @@ def load_raw(
         select = _select_file(source, reader, lf, readable, name)
         if select.extra_columns:
             extra_columns[name] = select.extra_columns
-        if select.count_sql:
+        if select.count_sql and check_pages:
             try:
                 checked = con.execute(select.count_sql).fetchall()
             except duckdb.Error as exc:
                 raise _json_error(exc, name, readable) from exc
-            for rtype, declared, n in checked:
-                if rtype != "ARRAY":
-                    raise LandingFileError(
-                        f"{name}: line 1: field {reader.records_key}: "
-                        f"{'missing' if rtype is None else 'a ' + rtype.lower()}, "
-                        "not a list of records"
-                    )
-                pages.setdefault(_page_group(name), []).append((declared, n))
+            record_pages(name, reader, checked)
         prepared[lf.path] = (name, select, reader, readable)
         if on_file:
             on_file(len(prepared), len(selected), name)
@@ -648,7 +778,13 @@ def load_raw(
                     f"CREATE OR REPLACE TEMP TABLE _incoming ({incoming_cols}, _source_file VARCHAR, "
                     "_record_index BIGINT, _period_start DATE, _period_end DATE, _day DATE)"
                 )
-                for lf, reader in files:
+                one_by_one = []
+                for batch in _page_batches(files):
+                    if len(batch) > 1:
+                        one_by_one += load_pages(batch, Path(tmp))
+                    else:
+                        one_by_one += batch
+                for lf, reader in one_by_one:
                     name, select, reader, readable = prepare(lf, reader, Path(tmp))
                     try:
                         # The day rule is read here, once per record, while the file streams in.
@@ -729,6 +865,18 @@ def load_raw(
                     ],
                 )
             con.execute("COMMIT")
+        except _BatchError as failed:
+            con.execute("ROLLBACK")
+            # Outside the aborted transaction, each file of the batch is read alone to find
+            # the one that failed and say where; the batch's own error if none does.
+            for name, readable, sql in failed.files:
+                try:
+                    con.execute(sql).fetchall()
+                except duckdb.Error as exc:
+                    raise _json_error(exc, name, Path(readable)) from exc
+            raise LandingFileError(
+                f"{failed.files[0][0]} .. {failed.files[-1][0]}: {failed.error}"
+            ) from failed.error
         except Exception:
             con.execute("ROLLBACK")
             raise

@@ -7,6 +7,7 @@ expectations are the file's own bytes.
 import json
 from datetime import date, datetime
 
+import duckdb
 import pytest
 
 from kuva_pipeline.resources import WarehouseResource
@@ -133,6 +134,68 @@ def test_pages_need_their_records_list_and_add_up_to_their_count(env):
     (folder / "a_2021-01_p001.json").write_text(json.dumps({"count": 0, "detail": "error"}), encoding="utf-8")
     with pytest.raises(LandingFileError, match="t/a_2021-01_p001.json: line 1: field results: missing"):
         load(source("json_pages", count_key="count"))
+
+
+def _pages(folder, month, pages):
+    """Write a month's API pages as the Varaamo API serves them; returns their names."""
+    names = []
+    for n, records in enumerate(pages, start=1):
+        name = f"a_2021-{month:02d}_p{n:03d}.json"
+        body = {"count": sum(len(p) for p in pages), "next": None, "previous": None, "results": records}
+        (folder / name).write_text(json.dumps(body), encoding="utf-8")
+        names.append(name)
+    return names
+
+
+def test_many_pages_load_together_with_their_own_record_numbers(env):
+    folder, load = env
+    _pages(folder, 1, [[{"id": 1, "name": "a"}, {"id": 2, "name": "b"}], [{"id": 3}], []])
+    _pages(folder, 2, [[{"id": 4, "amount": "5"}], [{"id": 5}, {"id": 6}, {"id": 7}]])
+    # A page holding two documents (newline-delimited) is numbered across both, as one file.
+    (folder / "a_2021-03_p001.json").write_text(
+        json.dumps({"count": 3, "results": [{"id": 8}, {"id": 9}]}) + "\n"
+        + json.dumps({"count": 3, "results": [{"id": 10}]}) + "\n",
+        encoding="utf-8",
+    )
+    result, table = load(source("json_pages", count_key="count"))
+    assert [(r[3], r[4], r[0], r[1], r[2]) for r in table] == [
+        ("t/a_2021-01_p001.json", 1, "1", "a", None),
+        ("t/a_2021-01_p001.json", 2, "2", "b", None),
+        ("t/a_2021-01_p002.json", 1, "3", None, None),
+        ("t/a_2021-02_p001.json", 1, "4", None, "5"),
+        ("t/a_2021-02_p002.json", 1, "5", None, None),
+        ("t/a_2021-02_p002.json", 2, "6", None, None),
+        ("t/a_2021-02_p002.json", 3, "7", None, None),
+        ("t/a_2021-03_p001.json", 1, "8", None, None),
+        ("t/a_2021-03_p001.json", 2, "9", None, None),
+        ("t/a_2021-03_p001.json", 3, "10", None, None),
+    ]
+    assert result.rows_by_file == {
+        "t/a_2021-01_p001.json": 2, "t/a_2021-01_p002.json": 1, "t/a_2021-02_p001.json": 1,
+        "t/a_2021-02_p002.json": 3, "t/a_2021-03_p001.json": 3,
+    }
+    assert result.page_count_mismatches == []
+    # The empty third page of January was read too: its count is part of the month's.
+    assert result.files[:3] == ["t/a_2021-01_p001.json", "t/a_2021-01_p002.json", "t/a_2021-01_p003.json"]
+
+
+def test_a_broken_page_among_many_is_named_and_nothing_is_loaded(env):
+    folder, load = env
+    _pages(folder, 1, [[{"id": 1}], [{"id": 2}], [{"id": 3}]])
+    result, _ = load(source("json_pages", count_key="count"))
+    assert result.rows == 3
+    (folder / "a_2021-01_p002.json").write_text('{"count": 3,\n "results": [{"id": 2, "name": }]}', encoding="utf-8")
+    with pytest.raises(LandingFileError) as err:
+        load(source("json_pages", count_key="count"), at=datetime(2021, 2, 1))
+    assert str(err.value).startswith("t/a_2021-01_p002.json: line 2, column ")
+    # The failed load changed nothing: the three records of the first load are still there.
+    with duckdb.connect(str(folder.parent.parent / "w.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT id, _loaded_at FROM raw.t ORDER BY id").fetchall() == [
+            ("1", T0), ("2", T0), ("3", T0)]
+    _pages(folder, 1, [[{"id": 1}], [{"id": 2}], [{"id": 3}]])
+    (folder / "a_2021-01_p003.json").write_text(json.dumps({"count": 3, "detail": "error"}), encoding="utf-8")
+    with pytest.raises(LandingFileError, match="t/a_2021-01_p003.json: line 1: field results: missing"):
+        load(source("json_pages", count_key="count"), at=datetime(2021, 2, 1))
 
 
 def test_xlsx_first_sheet_dates_numbers_and_blank_rows(tmp_path):
