@@ -327,6 +327,9 @@ def validate(
 ) -> dict[str, RuleResult]:
     """Evaluate the rules over the rows of `relation_sql` in one scan, plus one for examples.
 
+    A uniqueness rule first groups its values into a temporary table of the repeated
+    ones (`_gather_repeats`); the scan counts from it and the examples join it.
+
     `relation_sql` is the checked rows (the run's range of the table, with the
     suite's derived columns); offending rows are named by the `row_id` columns
     it has, then the rule's columns.
@@ -343,6 +346,46 @@ def validate(
             results[rule.name].errors.append(f"cannot build the rule: {exc}")
     if not units:
         return results
+    repeats: list[str] = []
+    try:
+        for u in units:
+            if u.group is not None:
+                repeats.append(_gather_repeats(con, relation_sql, params, u))
+        return _evaluate(con, relation_sql, params, units, types, row_id, results)
+    finally:
+        for table in repeats:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _gather_repeats(
+    con: duckdb.DuckDBPyConnection, relation_sql: str, params: dict[str, Any], u: Unit
+) -> str:
+    """Group a uniqueness rule's values once, keeping only the repeated ones (a few rows),
+    so that counting its offending rows and showing the first ones read that small table
+    instead of grouping every value of the range again."""
+    table = f"__kuva_repeats_{u.index}"
+    cols = ", ".join(u.group or [])
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {cols}, count(*) AS __n "
+        f"FROM ({relation_sql}) AS __checked WHERE {u.domain} AND {u.considered} "
+        f"GROUP BY {cols} HAVING count(*) > 1",
+        params,
+    )
+    match = " AND ".join(f"__r.{c} IS NOT DISTINCT FROM __d.{c}" for c in u.group or [])
+    u.bad = f"EXISTS (SELECT 1 FROM {table} AS __d WHERE {match})"
+    u.bad_count = f"(SELECT coalesce(sum(__n), 0) FROM {table})"
+    return table
+
+
+def _evaluate(
+    con: duckdb.DuckDBPyConnection,
+    relation_sql: str,
+    params: dict[str, Any],
+    units: list[Unit],
+    types: dict[str, str],
+    row_id: list[str],
+    results: dict[str, RuleResult],
+) -> dict[str, RuleResult]:
     counts = []
     for u in units:
         counts += [

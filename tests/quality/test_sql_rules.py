@@ -193,7 +193,7 @@ class CountingWarehouse(MemoryWarehouse):
         yield self.counting
 
 
-@pytest.mark.parametrize(("value_set", "scans"), [(["x", "y"], 1), (["x"], 2)])
+@pytest.mark.parametrize(("value_set", "scans"), [(["x", "y"], 2), (["x"], 3)])
 def test_one_scan_per_suite_and_one_more_for_examples(value_set, scans):
     rules = [rule("in_set", "expect_column_values_to_be_in_set", column="code", value_set=value_set),
              rule("unique", "expect_compound_columns_to_be_unique",
@@ -204,9 +204,11 @@ def test_one_scan_per_suite_and_one_more_for_examples(value_set, scans):
     warehouse = CountingWarehouse(ROWS)
     run_suite(suite, rules, warehouse, None, None, set(), engine="sql")
     reads = [s for s in warehouse.counting.statements if "raw.t" in s and not s.startswith("DESCRIBE")]
-    # all three rules in one SELECT; the examples in a second one, only when a rule
+    # The uniqueness rule's values grouped once beforehand (only the repeated ones are
+    # kept); all three rules in one SELECT; the examples in one more, only when a rule
     # fails: file and record are unique and present, and 'y' is only outside {x}.
     assert len(reads) == scans
+    assert reads[0].startswith("CREATE OR REPLACE TEMP TABLE __kuva_repeats_")
 
 
 def test_an_engine_is_declared_and_the_sql_engine_refuses_what_it_cannot_run(tmp_path):
