@@ -549,28 +549,31 @@ def _load_chunks(
 PAGE_BATCH = 256
 """API pages read in one statement: a page alone costs more to start reading than to read."""
 
+CSV_BATCH = 64
+"""CSV files read in one statement (a daily feed has hundreds of small files)."""
+
 
 class _BatchError(Exception):
-    """A batch of pages DuckDB could not read; `files` are (name, readable path, SQL reading it alone)."""
+    """A batch of files DuckDB could not read.
 
-    def __init__(self, files: list[tuple[str, str, str]], error: Exception) -> None:
+    `files` are (SQL reading one file alone, how to word its error), in file order.
+    """
+
+    def __init__(
+        self, files: list[tuple[str, Callable[[Exception], LandingFileError]]], error: Exception
+    ) -> None:
         super().__init__(str(error))
         self.files, self.error = files, error
 
 
-def _page_batches(
-    files: list[tuple[LandingFile, Reader]], size: int = PAGE_BATCH
-) -> list[list[tuple[LandingFile, Reader]]]:
-    """Runs of consecutive API page files of one reader, up to `size`; every other file alone."""
+def _batches(files: list[tuple[LandingFile, Reader]]) -> list[list[tuple[LandingFile, Reader]]]:
+    """Runs of consecutive files of one reader read in one statement: API pages up to
+    PAGE_BATCH, CSV files up to CSV_BATCH; a workbook or a JSON array alone."""
+    size = {"json_pages": PAGE_BATCH, "csv": CSV_BATCH}
     batches: list[list[tuple[LandingFile, Reader]]] = []
     for lf, reader in files:
         last = batches[-1] if batches else None
-        if (
-            reader.kind == "json_pages"
-            and last
-            and last[0][1] == reader
-            and len(last) < size
-        ):
+        if last and last[0][1] == reader and len(last) < size.get(reader.kind, 1):
             last.append((lf, reader))
         else:
             batches.append([(lf, reader)])
@@ -696,10 +699,14 @@ def load_raw(
             name, _, _, readable = prepare(lf, r, tmp, check_pages=False)
             entries[str(readable)] = (lf, name)
         page_sql = _pages_select(source, reader, list(entries))
+
+        def page_error(path: str) -> tuple[str, Callable[[Exception], LandingFileError]]:
+            name = entries[path][1]
+            return page_sql.count_sql_of(path), lambda exc: _json_error(exc, name, Path(path))
         try:
             checked = con.execute(page_sql.count_sql).fetchall()
         except duckdb.Error as exc:
-            raise _BatchError([(entries[k][1], k, page_sql.count_sql_of(k)) for k in entries], exc) from exc
+            raise _BatchError([page_error(k) for k in entries], exc) from exc
         by_file: dict[str, list[tuple]] = {}
         for filename, rtype, declared, n in checked:
             by_file.setdefault(filename, []).append((rtype, declared, n))
@@ -719,11 +726,28 @@ def load_raw(
                     f"({page_sql.records_sql(single, values)})"
                 )
             except duckdb.Error as exc:
-                raise _BatchError(
-                    [(entries[k][1], k, page_sql.count_sql_of(k)) for k in single], exc
-                ) from exc
+                raise _BatchError([page_error(k) for k in single], exc) from exc
         # A file of several documents (or none) numbers its records across them: one by one.
         return [entries[k][0:1] + (reader,) for k in entries if k not in single]
+
+    def load_csv(batch: list[tuple[LandingFile, Reader]], tmp: Path) -> None:
+        """Read a batch of CSV files in one statement, each numbered on its own."""
+        selects, located = [], []
+        for lf, r in batch:
+            name, select, _, readable = prepare(lf, r, tmp)
+            selects.append(select.sql)
+
+            def explain(exc: Exception, name=name, readable=readable, r=r) -> LandingFileError:
+                return csv_error(exc, name, csv_header(readable, r.delim), r.delim)
+
+            located.append((f"SELECT * FROM ({select.sql})", explain))
+        try:
+            con.execute(
+                f"INSERT INTO _incoming SELECT *, TRY_CAST(({source.day_expr}) AS DATE) FROM ("
+                + " UNION ALL ".join(f"({sql})" for sql in selects) + ")"
+            )
+        except duckdb.Error as exc:
+            raise _BatchError(located, exc) from exc
 
     def prepare(
         lf: LandingFile, reader: Reader, tmp: Path, check_pages: bool = True
@@ -779,11 +803,13 @@ def load_raw(
                     "_record_index BIGINT, _period_start DATE, _period_end DATE, _day DATE)"
                 )
                 one_by_one = []
-                for batch in _page_batches(files):
-                    if len(batch) > 1:
+                for batch in _batches(files):
+                    if len(batch) == 1:
+                        one_by_one += batch
+                    elif batch[0][1].kind == "json_pages":
                         one_by_one += load_pages(batch, Path(tmp))
                     else:
-                        one_by_one += batch
+                        load_csv(batch, Path(tmp))
                 for lf, reader in one_by_one:
                     name, select, reader, readable = prepare(lf, reader, Path(tmp))
                     try:
@@ -869,14 +895,12 @@ def load_raw(
             con.execute("ROLLBACK")
             # Outside the aborted transaction, each file of the batch is read alone to find
             # the one that failed and say where; the batch's own error if none does.
-            for name, readable, sql in failed.files:
+            for sql, explain in failed.files:
                 try:
                     con.execute(sql).fetchall()
                 except duckdb.Error as exc:
-                    raise _json_error(exc, name, Path(readable)) from exc
-            raise LandingFileError(
-                f"{failed.files[0][0]} .. {failed.files[-1][0]}: {failed.error}"
-            ) from failed.error
+                    raise explain(exc) from exc
+            raise LandingFileError(f"{len(failed.files)} files read together: {failed.error}") from failed.error
         except Exception:
             con.execute("ROLLBACK")
             raise

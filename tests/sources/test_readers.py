@@ -198,6 +198,25 @@ def test_a_broken_page_among_many_is_named_and_nothing_is_loaded(env):
         load(source("json_pages", count_key="count"), at=datetime(2021, 2, 1))
 
 
+def test_many_csv_files_load_together_each_numbered_and_a_broken_one_is_named(env):
+    folder, load = env
+    for day in range(1, 6):
+        rows = "".join(f"{day}{n};r{n};{n}\n" for n in range(1, day + 1))
+        (folder / f"a_2021-01-{day:02d}.csv").write_text("id;name;amount\n" + rows, encoding="utf-8")
+    result, table = load(source(delim=";"))
+    # Day d's file holds d records, numbered 1..d within the file.
+    assert result.rows_by_file == {f"t/a_2021-01-{d:02d}.csv": d for d in range(1, 6)}
+    assert [(r[3], r[4], r[0]) for r in table if r[3].endswith("03.csv")] == [
+        ("t/a_2021-01-03.csv", 1, "31"), ("t/a_2021-01-03.csv", 2, "32"), ("t/a_2021-01-03.csv", 3, "33")]
+    # A quote never closed on the fourth file's line 3 stops the load, which is rolled back whole.
+    (folder / "a_2021-01-04.csv").write_text('id;name;amount\n41;r1;1\n42;"r2;2\n', encoding="utf-8")
+    with pytest.raises(LandingFileError) as err:
+        load(source(delim=";"), at=datetime(2021, 2, 1))
+    assert str(err.value) == "t/a_2021-01-04.csv: line 3: field name: a quoted value is never closed"
+    with duckdb.connect(str(folder.parent.parent / "w.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*), max(_loaded_at) FROM raw.t").fetchone() == (15, T0)
+
+
 def test_xlsx_first_sheet_dates_numbers_and_blank_rows(tmp_path):
     from openpyxl import Workbook
 
