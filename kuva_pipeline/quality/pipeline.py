@@ -6,6 +6,8 @@ factory turns their findings into asset check results.
 
 from __future__ import annotations
 
+import contextlib
+
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -171,15 +173,22 @@ def run_sql_check(
             "(partition parameters need a partitioned asset)"
         )
         return result
+    # The offending rows are kept in a temporary table, so that the check's query runs once
+    # for both their count and the first of them (in the query's own order).
+    table = "__kuva_sql_check"
     try:
-        count = con.execute(f"SELECT count(*) FROM ({check.sql})", used).fetchone()[0]
-        cur = con.execute(f"SELECT * FROM ({check.sql}) LIMIT {EXAMPLES}", used)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {check.sql}", used)
+        count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        cur = con.execute(f"SELECT * FROM {table} LIMIT {EXAMPLES}")
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()
     except duckdb.Error as exc:
         result.success = False
         result.errors.append(f"{check.path.name}: {str(exc).strip()}")
         return result
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     result.failed_rows = int(count)
     result.success = count == 0
     result.examples = [{n: plain(v) for n, v in zip(names, row, strict=True)} for row in rows]
