@@ -181,13 +181,42 @@ def _observation(expectation_type: str, kwargs: dict[str, Any], result: dict[str
     return f"{expectation_type}({args}): observed {observed}"
 
 
+ROW_EXPECTATIONS = frozenset({
+    "expect_column_values_to_not_be_null",
+    "expect_column_values_to_be_null",
+    "expect_column_values_to_be_unique",
+    "expect_column_values_to_be_in_set",
+    "expect_column_values_to_be_between",
+    "expect_column_pair_values_to_be_equal",
+    "expect_column_pair_values_a_to_be_greater_than_b",
+    "expect_compound_columns_to_be_unique",
+})
+"""Expectations that judge each row on its own: over no rows, GX passes them, with no offence."""
+
+
 def validate(
     frame: pd.DataFrame,
     rules: list[Rule],
     row_id: list[str],
     value_sets: dict[str, list[Any]] | None = None,
 ) -> dict[str, RuleResult]:
-    """Validate one frame against the rules; offending rows are named by `row_id` columns."""
+    """Validate one frame against the rules; offending rows are named by `row_id` columns.
+
+    A frame with no rows judged only by row expectations passes them as GX would, without
+    importing GX (some 2.5 s): a nightly run with nothing new has no device-days to judge.
+    """
+    if frame.empty and all(r.expect in ROW_EXPECTATIONS for r in rules):
+        return {r.name: RuleResult(r.name, success=True, element_count=0, failed_rows=0) for r in rules}
+    return validate_with_gx(frame, rules, row_id, value_sets)
+
+
+def validate_with_gx(
+    frame: pd.DataFrame,
+    rules: list[Rule],
+    row_id: list[str],
+    value_sets: dict[str, list[Any]] | None = None,
+) -> dict[str, RuleResult]:
+    """`validate`, always through Great Expectations."""
     import great_expectations as gx
 
     value_sets = value_sets or {}
