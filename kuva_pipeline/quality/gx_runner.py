@@ -106,7 +106,7 @@ def warm_up_in_background() -> None:
     start instead, it competed with Dagster's own start-up for the interpreter.
     """
     global _warming
-    with _warm_lock:  # not `_lock`, which the warming thread holds while GX imports
+    with _lock:
         if _warming or _batch_definition is not None:
             return
         _warming = True
@@ -114,7 +114,6 @@ def warm_up_in_background() -> None:
 
 
 _warming = False
-_warm_lock = threading.Lock()
 
 
 def _expectation_class(name: str):
