@@ -144,10 +144,6 @@ def _build(
         )
 
 
-GX_WARM_UP_DAYS = 28
-"""A feed range at least this long imports GX beside its models (a nightly day does not)."""
-
-
 @dbt_assets(
     manifest=MANIFEST,
     select="tag:feed",
@@ -162,12 +158,6 @@ def feed_models(
 ):
     """Typed, checked feed rows; clean ones staged, rejected ones quarantined, for the run's days."""
     start, end = partition_dates(context)
-    if (end - start).days >= GX_WARM_UP_DAYS:
-        # A long range keeps DuckDB busy for a while: GX, which the staging checks' device-day
-        # suite needs, is imported meanwhile (kuva_pipeline/quality/gx_runner.py).
-        from kuva_pipeline.quality.gx_runner import warm_up_in_background
-
-        warm_up_in_background()
     where = f"_partition_date BETWEEN DATE '{start}' AND DATE '{end}'"
     yield from _build(
         context,

@@ -97,25 +97,6 @@ def batch_definition():
         return _batch_definition
 
 
-def warm_up_in_background() -> None:
-    """Import GX and build its batch definition in a daemon thread, once per process.
-
-    For a step that spends its time inside DuckDB (which releases the interpreter while a
-    query runs): a long feed range's models take many seconds, and the check step after
-    them then finds GX ready instead of importing it (about 2.5 s). Started at process
-    start instead, it competed with Dagster's own start-up for the interpreter.
-    """
-    global _warming
-    with _lock:
-        if _warming or _batch_definition is not None:
-            return
-        _warming = True
-    threading.Thread(target=batch_definition, name="kuva-gx-warm-up", daemon=True).start()
-
-
-_warming = False
-
-
 def _expectation_class(name: str):
     import great_expectations.expectations as gxe
 

@@ -65,21 +65,3 @@ def test_gx_is_not_imported_for_no_rows():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
-
-
-def test_a_long_feed_range_warms_gx_up_once_in_the_background():
-    code = textwrap.dedent(
-        """
-        import sys, threading
-        from kuva_pipeline.quality import gx_runner
-        assert "great_expectations" not in sys.modules
-        gx_runner.warm_up_in_background()
-        gx_runner.warm_up_in_background()
-        warming = [t for t in threading.enumerate() if t.name == "kuva-gx-warm-up"]
-        for t in warming:
-            t.join(120)
-        print(len(warming), "great_expectations" in sys.modules, gx_runner._batch_definition is not None)
-        """
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["1", "True", "True"]
