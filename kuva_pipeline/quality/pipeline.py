@@ -7,7 +7,6 @@ factory turns their findings into asset check results.
 from __future__ import annotations
 
 import contextlib
-
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
