@@ -36,21 +36,11 @@ from typing import Any
 
 import duckdb
 
-from kuva_pipeline.quality.gx_runner import EXAMPLES, RuleResult, plain
+from kuva_pipeline.quality.gx_runner import EXAMPLES, ROW_EXPECTATIONS, RuleResult, plain
 from kuva_pipeline.quality.suites import Rule
 
 ROW_COUNT = "expect_table_row_count_to_be_between"
-SUPPORTED = {
-    "expect_column_values_to_not_be_null",
-    "expect_column_values_to_be_null",
-    "expect_column_values_to_be_unique",
-    "expect_column_values_to_be_in_set",
-    "expect_column_values_to_be_between",
-    "expect_column_pair_values_to_be_equal",
-    "expect_column_pair_values_a_to_be_greater_than_b",
-    "expect_compound_columns_to_be_unique",
-    ROW_COUNT,
-}
+SUPPORTED = {*ROW_EXPECTATIONS, ROW_COUNT}
 """The expectations this engine evaluates; a suite on another one runs in GX (`engine: gx`)."""
 
 _ARGUMENTS = {
