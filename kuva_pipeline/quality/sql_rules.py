@@ -155,19 +155,11 @@ class Unit:
     def uniqueness(self, columns: list[str]) -> None:
         """Every copy of a value (or combination) that repeats among the judged rows breaks it.
 
-        NULLs compare equal, as in pandas' `duplicated`; a GROUP BY finds the
-        repeats, which is cheaper than a window over every row.
+        NULLs compare equal, as in pandas' `duplicated`. `validate` groups the values once
+        (`_gather_repeats`), which is cheaper than a window over every row, and sets `bad`
+        and `bad_count` from that table.
         """
         self.group = [quote(c) for c in columns]
-        cols = ", ".join(self.group)
-        repeats = (f"SELECT {cols} FROM __checked WHERE {self.domain} AND {self.considered} "
-                   f"GROUP BY {cols} HAVING count(*) > 1")
-        match = " AND ".join(f"__r.{c} IS NOT DISTINCT FROM __d.{c}" for c in self.group)
-        self.bad = f"EXISTS (SELECT 1 FROM ({repeats}) AS __d WHERE {match})"
-        self.bad_count = (
-            f"(SELECT coalesce(sum(__n), 0) FROM (SELECT count(*) AS __n FROM __checked "
-            f"WHERE {self.domain} AND {self.considered} GROUP BY {cols} HAVING count(*) > 1))"
-        )
 
     bad_count: str | None = None
     """How the rows breaking it are counted, when not by filtering on `bad`."""

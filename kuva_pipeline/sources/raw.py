@@ -631,10 +631,6 @@ class _PagesSelect:
         )
 
 
-def _pages_select(source: RawSource, reader: Reader, paths: list[str]) -> _PagesSelect:
-    return _PagesSelect(source, reader, paths)
-
-
 def load_raw(
     con: duckdb.DuckDBPyConnection,
     source: RawSource,
@@ -698,7 +694,7 @@ def load_raw(
         for lf, r in batch:
             name, _, _, readable = prepare(lf, r, tmp, check_pages=False)
             entries[str(readable)] = (lf, name)
-        page_sql = _pages_select(source, reader, list(entries))
+        page_sql = _PagesSelect(source, reader, list(entries))
 
         def page_error(path: str) -> tuple[str, Callable[[Exception], LandingFileError]]:
             name = entries[path][1]

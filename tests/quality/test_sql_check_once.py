@@ -8,17 +8,7 @@ import duckdb
 
 from kuva_pipeline.quality.pipeline import run_sql_check
 from kuva_pipeline.quality.suites import SqlCheck
-
-
-class Recording:
-    """A DuckDB connection that remembers the statements it ran."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.con, self.statements = con, []
-
-    def execute(self, sql, params=None):
-        self.statements.append(sql)
-        return self.con.execute(sql, params) if params else self.con.execute(sql)
+from tests.quality.test_sql_rules import CountingConnection
 
 
 def test_the_query_runs_once_for_the_count_and_the_first_rows(tmp_path):
@@ -33,7 +23,7 @@ def test_the_query_runs_once_for_the_count_and_the_first_rows(tmp_path):
         # 100 days from 1.3. in steps of a day, 40 apart: those past 31.3. are the offences.
         sql="SELECT id, day /* marker */ FROM staging.t WHERE day > $partition_end ORDER BY id DESC",
     )
-    recording = Recording(con)
+    recording = CountingConnection(con)
     result = run_sql_check(recording, check, {"partition_end": date(2021, 3, 31)})
     # i % 40 is 31..39 for 9 values of i in each full run of 40: i = 31..39, 71..79 -> 18 rows.
     assert result.failed_rows == 18 and result.success is False
