@@ -34,6 +34,8 @@ import duckdb
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
+from kuva_pipeline.resources import WRITER_SETTINGS
+
 BI_SCHEMA = "bi"
 PUBLICATION_TABLE = "_publication"
 _PUBLICATION_COMMENT = (
@@ -372,7 +374,9 @@ def publish_source_copy(
         # copyfile, not copy2: the copy gets a fresh mtime, so a concurrent publisher's
         # stale-temporary clean-up never takes it for a crashed one's leftover.
         shutil.copyfile(warehouse, tmp)
-        copy = duckdb.connect(str(tmp))
+        # The warehouse's writer settings: a checkpoint with row-group merging would
+        # rewrite the copy's tables for one small stamp.
+        copy = duckdb.connect(str(tmp), config=dict(WRITER_SETTINGS))
         try:
             copy.execute(
                 f"CREATE OR REPLACE TABLE main.{SOURCE_COPY_META} AS "
