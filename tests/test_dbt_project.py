@@ -143,6 +143,37 @@ def test_the_project_builds_standalone_with_dbt(tmp_path):
         con.close()
     assert scored[0] >= meters > 0
 
+    # A warehouse built before the typed tables dropped `_row_hash` still holds the column;
+    # the next incremental run drops it (on_schema_change) and appends the window's rows.
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("ALTER TABLE staging.nps_responses_typed ADD COLUMN _row_hash VARCHAR")
+        con.execute(
+            "INSERT INTO raw.nps_feedback VALUES ('f-1', '2021-03-01T10:00:00', 'EP-X', 'S-X', '3', "
+            "'false', 'smiley', '5', 'nps/2021-03.csv', 1, 'hash-1', DATE '2021-03-01', now())"
+        )
+    finally:
+        con.close()
+    done = subprocess.run(
+        [dbt, "run", "--select", "staging__nps_responses_typed", "--profiles-dir", ".",
+         "--target-path", str(tmp_path / "target")],
+        cwd=DBT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        columns = [r[0] for r in con.execute("DESCRIBE staging.nps_responses_typed").fetchall()]
+        rows = con.execute(
+            "SELECT feedback_id, _source_file, _record_index, _reject_reason FROM staging.nps_responses_typed"
+        ).fetchall()
+    finally:
+        con.close()
+    assert "_row_hash" not in columns and "_record_index" in columns
+    assert rows == [("f-1", "nps/2021-03.csv", 1, "experiencePointId: unknown device EP-X")]
+
 
 def test_a_run_reuses_the_written_manifest_when_it_names_the_warehouse(monkeypatch, tmp_path):
     """The step's dbt reads target/manifest.json (no parse) when the warehouse's name matches it."""

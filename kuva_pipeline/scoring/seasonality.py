@@ -63,7 +63,11 @@ def expected_fraction(profile: Mapping[int, float] | None, as_of: date, year: in
         return linear_fraction(as_of, year)
     month = as_of.month
     days_in_month = calendar.monthrange(year, month)[1]
-    reached = math.fsum(profile.get(m, 0.0) for m in range(1, month))
-    reached += profile.get(month, 0.0) * as_of.day / days_in_month
+    # One correctly rounded sum of every part: a month's last day then equals the next
+    # month's first day without its share, never a rounding above it (the share stays
+    # non-decreasing from day to day).
+    reached = math.fsum(
+        [*(profile.get(m, 0.0) for m in range(1, month)), profile.get(month, 0.0) * as_of.day / days_in_month]
+    )
     # fsum of parts can overshoot the fsum of the whole by one ulp.
     return min(1.0, reached / total)

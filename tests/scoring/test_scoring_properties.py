@@ -215,3 +215,10 @@ def test_rollup_total_stays_within_the_weights(parts, earned):
     total = rollup(items)
     assert 0 <= total.total_weighted_score <= total.scored_weight_pct + 1e-9
     assert 0 <= total.share <= 1 + 1e-12
+
+
+def test_expected_fraction_does_not_drop_at_a_month_end_by_rounding():
+    # Found by the property above: summing the months before June and then adding June
+    # rounded one ulp above the sum of January to June, so 30 June came out above 1 July.
+    profile = {1: 10032.207117264048, 6: 1.1519704686070327, 8: 1.0, 2: 252112.1519704686}
+    assert expected_fraction(profile, date(2021, 6, 30), 2021) <= expected_fraction(profile, date(2021, 7, 1), 2021)

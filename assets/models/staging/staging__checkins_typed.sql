@@ -14,7 +14,7 @@ typed AS (
         "date" AS _raw_date, status AS _raw_status, progress_pct AS _raw_progress,
         forecast AS _raw_forecast, "value" AS _raw_value,
         {{ control_reasons(['meter', 'date', 'status', 'progress_pct', 'forecast', 'value', 'comment', 'author']) }} AS _control,
-        _source_file, _record_index, _row_hash, _partition_date
+        _source_file, _record_index, _partition_date
     FROM src
 ),
 checked AS (
@@ -64,7 +64,7 @@ ranked AS (
 )
 SELECT
     r.meter_id, r.checkin_date, r.scorecard_year, r.status, r.progress_pct, r.forecast, r.value,
-    r._source_file, r._record_index, r._row_hash, r._partition_date,
+    r._source_file, r._record_index, r._partition_date,
     coalesce(
         r._invalid,
         CASE WHEN k._nth > 1

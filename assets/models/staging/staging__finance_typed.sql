@@ -19,7 +19,7 @@ typed AS (
         vuosi AS _raw_year, palvelualue AS _raw_area, kustannukset_eur AS _raw_cost,
         suoritteet AS _raw_outputs, talousarvio_eur AS _raw_budget, suoritteen_laji AS _raw_kind,
         {{ control_reasons(['vuosi', 'palvelualue', 'kustannukset_eur', 'suoritteet', 'talousarvio_eur', 'suoritteen_laji']) }} AS _control,
-        _source_file, _record_index, _row_hash, _partition_date
+        _source_file, _record_index, _partition_date
     FROM src
 ),
 checked AS (
@@ -31,7 +31,7 @@ checked AS (
 )
 SELECT
     "year", service_area, cost_eur, outputs, budget_eur, output_kind, is_correction,
-    _source_file, _record_index, _row_hash, _partition_date,
+    _source_file, _record_index, _partition_date,
     CASE
         WHEN _control IS NOT NULL THEN _control
         WHEN "year" IS NULL THEN 'vuosi: not a year: ' || coalesce(_raw_year, 'empty')

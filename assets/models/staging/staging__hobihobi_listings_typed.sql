@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ replace_window() }}", tags=['feed']) }}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='sync_all_columns', pre_hook="{{ replace_window() }}", tags=['feed']) }}
 WITH src AS (
     SELECT *
     FROM {{ source('raw', 'hobihobi_listings') }}
@@ -26,13 +26,13 @@ typed AS (
         row_number() OVER (
             PARTITION BY _partition_date, trim(listing_id) ORDER BY _source_file, _record_index
         ) AS _nth,
-        _source_file, _record_index, _row_hash, _partition_date
+        _source_file, _record_index, _partition_date
     FROM src
 )
 SELECT
     listing_id, snapshot_date, title, organiser, category, service_area,
     visible_from, visible_until, participants,
-    _source_file, _record_index, _row_hash, _partition_date,
+    _source_file, _record_index, _partition_date,
     CASE
         WHEN _control IS NOT NULL THEN _control
         WHEN snapshot_date > helsinki_today()

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ replace_window() }}", tags=['feed']) }}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='sync_all_columns', pre_hook="{{ replace_window() }}", tags=['feed']) }}
 WITH src AS (
     SELECT *
     FROM {{ source('raw', 'linked_events') }}
@@ -43,7 +43,7 @@ typed AS (
         {{ control_reasons(['id', 'publisher', 'name', 'start_time', 'end_time', 'event_status', 'super_event', 'super_event_type', 'keywords', 'deleted', 'replaced_by']) }} AS _control,
         deleted AS _raw_deleted,
         super_event AS _raw_super_event,
-        _source_file, _record_index, _row_hash, _partition_date
+        _source_file, _record_index, _partition_date
     FROM src
 ),
 copies AS (
@@ -95,7 +95,7 @@ SELECT
     start_time_utc, start_local, start_local::DATE AS start_date, end_local,
     event_status, super_event_id, super_event_type, sub_event_count, keywords, location_id,
     coalesce(is_deleted, false) AS is_deleted, replaced_by, last_modified_time,
-    _source_file, _record_index, _row_hash, _partition_date,
+    _source_file, _record_index, _partition_date,
     CASE
         WHEN _control IS NOT NULL THEN _control
         WHEN event_id IS NULL THEN 'id: empty'

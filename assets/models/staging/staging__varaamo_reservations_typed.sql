@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ replace_window() }}", tags=['feed']) }}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='sync_all_columns', pre_hook="{{ replace_window() }}", tags=['feed']) }}
 WITH old_backend AS (
     SELECT
         'old_backend' AS origin,
@@ -17,7 +17,7 @@ WITH old_backend AS (
         -- the contract's times carry an offset: one without a zone is not read as any zone
         zoneless_time("begin") AS _begin_zoneless, zoneless_time("end") AS _end_zoneless,
         {{ control_reasons(['id', 'url', 'resource', 'begin', 'end', 'state', 'type', 'created_at']) }} AS _control,
-        _source_file, _record_index, _row_hash, _partition_date
+        _source_file, _record_index, _partition_date
     FROM {{ source('raw', 'varaamo_reservations') }}
     WHERE _partition_date BETWEEN {{ window_start() }} AND {{ window_end() }}
 ),
@@ -42,7 +42,7 @@ statistics AS (
         "Alkaa", "Päättyy", "Tila", "Tyyppi",
         false, false,
         {{ control_reasons(['Varaus ID', 'Resurssi ID', 'Resurssi', 'Yksikkö', 'Tyyppi', 'Tila', 'Alkaa', 'Päättyy', 'Luontiaika']) }},
-        _source_file, _record_index, _row_hash, _partition_date
+        _source_file, _record_index, _partition_date
     FROM {{ source('raw', 'varaamo_statistics') }}
     WHERE _partition_date BETWEEN {{ window_start() }} AND {{ window_end() }}
 ),
@@ -114,7 +114,6 @@ SELECT
     created_at,
     _source_file,
     _record_index,
-    _row_hash,
     _partition_date,
     CASE
         WHEN _control IS NOT NULL THEN _control
