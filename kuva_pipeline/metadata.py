@@ -11,6 +11,17 @@ import duckdb
 PREVIEW_ROWS = 5
 
 
+WIDE_INTEGERS = ("HUGEINT", "UHUGEINT")
+"""128-bit integers (the raw row hash): DuckDB cannot hand them to pandas as numbers."""
+
+
+def pandas_column(name: str, data_type: str) -> str:
+    """A SELECT item that reads column `name` into pandas: 128-bit integers as their digits."""
+    if data_type.upper() in WIDE_INTEGERS:
+        return f'CAST("{name}" AS VARCHAR) AS "{name}"'
+    return f'"{name}"'
+
+
 def table_metadata(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -49,7 +60,8 @@ def table_metadata(
     shown = [c for c, _ in columns if c not in preview_exclude]
     preview = ""
     if shown:
-        cols = ", ".join(f'"{c}"' for c in shown)
+        types = dict(columns)
+        cols = ", ".join(pandas_column(c, types[c]) for c in shown)
         df = con.execute(f"SELECT {cols} FROM {table}{filt} LIMIT {PREVIEW_ROWS}").df()
         preview = df.to_markdown(index=False) if len(df) else "_no rows_"
     # The standard `dagster/*` keys are what the UI renders as row count,

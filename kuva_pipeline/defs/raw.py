@@ -13,6 +13,7 @@ from kuva_pipeline.sources.declaration import raw_sources
 from kuva_pipeline.sources.landing import LandingFileError
 from kuva_pipeline.sources.raw import (
     LINEAGE_COLUMNS,
+    LINEAGE_TYPES,
     RawShrinkError,
     RawSource,
     guard_from_env,
@@ -30,7 +31,7 @@ RAW_SOURCES: list[RawSource] = discover_sources()
 LINEAGE_DESCRIPTIONS = {
     "_source_file": "Landing file the record came from, relative to the landing root.",
     "_record_index": "1-based position of the record in its file (data rows, header excluded).",
-    "_row_hash": "md5 of the record's source fields; tells a changed record from a rerun.",
+    "_row_hash": "md5 of the record's source fields, as a number; tells a changed record from a rerun.",
     "_partition_date": "Helsinki day the record belongs to (its file's first day when unreadable).",
     "_loaded_at": "When the record first landed in raw (kept when a rerun finds it unchanged).",
 }
@@ -58,14 +59,7 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
         metadata={
             "dagster/column_schema": column_schema(
                 {**source.field_descriptions, **LINEAGE_DESCRIPTIONS},
-                {
-                    **{f: "VARCHAR" for f in source.fields},
-                    "_source_file": "VARCHAR",
-                    "_record_index": "BIGINT",
-                    "_row_hash": "VARCHAR",
-                    "_partition_date": "DATE",
-                    "_loaded_at": "TIMESTAMP",
-                },
+                {**{f: "VARCHAR" for f in source.fields}, **LINEAGE_TYPES},
             ),
             "dagster/table_name": source.qualified,
         },

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 import yaml
 
+from kuva_pipeline.metadata import pandas_column
 from kuva_pipeline.quality import gx_runner, pipeline, sql_rules
 from kuva_pipeline.quality.config import (
     CHECKS_DIR,
@@ -403,8 +404,8 @@ def _reference_values(reference_root: Path, spec: str) -> list[str]:
     raise ValueError(f"{path.name}: {key} is neither a mapping nor a list")
 
 
-def _frame_sql(suite: Suite, columns: list[str], exclude: set[str], where: str | None) -> str:
-    kept = [f'"{c}"' for c in columns if c not in exclude]
+def _frame_sql(suite: Suite, types: dict[str, str], exclude: set[str], where: str | None) -> str:
+    kept = [pandas_column(c, t) for c, t in types.items() if c not in exclude]
     derived = [f"({expr}) AS \"{name}\"" for name, expr in suite.derive.items()]
     select = ", ".join(kept + derived) or "*"
     return f"SELECT {select} FROM {suite.qualified}" + (f" WHERE {where}" if where else "")
@@ -464,7 +465,7 @@ def run_suite(
             return results
         partitioned = window is not None and "_partition_date" in types
         where = "_partition_date BETWEEN $start AND $end" if partitioned else None
-        sql = _frame_sql(suite, list(types), personal, where)
+        sql = _frame_sql(suite, types, personal, where)
         if suite.aggregate:
             # The rules judge the aggregate's rows (a few per device and day), built in DuckDB.
             sql = f"WITH checked_rows AS ({sql}) {suite.aggregate}"

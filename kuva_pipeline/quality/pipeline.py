@@ -18,15 +18,7 @@ from kuva_pipeline.quality.gx_runner import EXAMPLES, RuleResult, plain
 from kuva_pipeline.quality.sql_rules import validate_types
 from kuva_pipeline.quality.suites import Rule, SqlCheck
 from kuva_pipeline.sources.landing import select_files
-from kuva_pipeline.sources.raw import RawSource
-
-LINEAGE_TYPES = {
-    "_source_file": "VARCHAR",
-    "_record_index": "BIGINT",
-    "_row_hash": "VARCHAR",
-    "_partition_date": "DATE",
-    "_loaded_at": "TIMESTAMP",
-}
+from kuva_pipeline.sources.raw import LINEAGE_TYPES, RawSource
 
 
 def table_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:

@@ -305,3 +305,55 @@ def test_a_month_larger_than_a_row_group_loads_whole(env):
     result, table = load(source(delim=";"))
     assert result.rows == n == len(table)
     assert result.rows_by_file == {"t/a_2021-01.csv": n}
+
+
+def _md5_number(*fields: str | None) -> int:
+    """The row hash worked out in Python: md5 of the fields joined by U+001F (a missing
+    field as \\N), read as a little-endian 128-bit number, as DuckDB's md5_number reads it."""
+    text = "\x1f".join("\\N" if f is None else f for f in fields)
+    import hashlib
+
+    return int.from_bytes(hashlib.md5(text.encode("utf-8")).digest(), "little")
+
+
+def test_the_row_hash_is_the_md5_of_the_fields_as_a_number(env):
+    folder, load = env
+    (folder / "a_2021-01.csv").write_text("id;name;amount\n1;Käpylä;12,5\n2;;\n", encoding="utf-8")
+    _, table = load(source(delim=";"))
+    # name and amount of the second record are empty: read as NULL, hashed as \N.
+    assert [r[5] for r in table] == [_md5_number("1", "Käpylä", "12,5"), _md5_number("2", None, None)]
+
+
+def test_a_warehouse_with_the_hash_as_hex_text_is_converted_and_keeps_loaded_at(env, tmp_path):
+    folder, load = env
+    (folder / "a_2021-01.csv").write_text("id;name;amount\n1;a;1\n2;b;2\n", encoding="utf-8")
+    # The table as an older loader left it: the md5 as 32 hex digits, first loaded at T0.
+    import hashlib
+
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute(
+            "CREATE TABLE raw.t (id VARCHAR, name VARCHAR, amount VARCHAR, _source_file VARCHAR NOT NULL, "
+            "_record_index BIGINT NOT NULL, _row_hash VARCHAR NOT NULL, _partition_date DATE NOT NULL, "
+            "_loaded_at TIMESTAMP NOT NULL)"
+        )
+        for n, (i, name) in enumerate([("1", "a"), ("2", "b")], start=1):
+            hex_hash = hashlib.md5("\x1f".join([i, name, i]).encode()).hexdigest()
+            con.execute(
+                "INSERT INTO raw.t VALUES (?, ?, ?, 't/a_2021-01.csv', ?, ?, DATE '2021-01-01', ?)",
+                [i, name, i, n, hex_hash, T0],
+            )
+    # Record 2 changes before the next load; record 1 does not.
+    (folder / "a_2021-01.csv").write_text("id;name;amount\n1;a;1\n2;B;2\n", encoding="utf-8")
+    later = datetime(2021, 2, 1)
+    result, table = load(source(delim=";"), at=later)
+    assert [(r[0], r[5], r[7]) for r in table] == [
+        ("1", _md5_number("1", "a", "1"), T0),
+        ("2", _md5_number("2", "B", "2"), later),
+    ]
+    assert result.new_rows == 1
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        assert con.execute(
+            "SELECT data_type, is_nullable FROM information_schema.columns "
+            "WHERE table_name = 't' AND column_name = '_row_hash'"
+        ).fetchone() == ("UHUGEINT", "NO")
