@@ -2,8 +2,9 @@
 -- The raw table is read several times below rather than through one shared CTE: DuckDB
 -- materializes a CTE read by several parts. For every raw column of the range that spilled
 -- gigabytes to disk at city volume (the model took three times as long); for the narrow id
--- CTEs, marked NOT MATERIALIZED, a copy of ten million rows cost more than scanning raw again
--- (a city backfill's model: 14.6 s -> about 9.5 s, with the row hash no longer copied).
+-- CTEs, marked NOT MATERIALIZED, a copy of ten million rows cost more than scanning the run's
+-- days of raw again (a city backfill's model: 14.6 s -> about 9.5 s, with the row hash no
+-- longer copied). Only the search of the other months is kept (`elsewhere`): it scans them all.
 WITH typed AS (
     SELECT
         nullif(trim(s.feedbackId), '') AS feedback_id,
@@ -30,15 +31,21 @@ run_ids AS NOT MATERIALIZED (
     FROM {{ source('raw', 'nps_feedback') }}
     WHERE _partition_date BETWEEN {{ window_start() }} AND {{ window_end() }}
 ),
+elsewhere AS MATERIALIZED (
+    -- The presses of other months already in raw that share an id with the run's: almost
+    -- always none. Kept once, as every other month is scanned to find them (a nightly run's
+    -- whole history); read twice below, they would be searched for twice.
+    SELECT nullif(trim(r.feedbackId), '') AS feedback_id, r._source_file, r._record_index, r._row_hash
+    FROM {{ source('raw', 'nps_feedback') }} r
+    WHERE r._partition_date NOT BETWEEN {{ window_start() }} AND {{ window_end() }}
+      AND nullif(trim(r.feedbackId), '') IN (SELECT feedback_id FROM run_ids)
+),
 occurrences AS NOT MATERIALIZED (
     -- Every copy of the run's ids, in this run's months or any other month already in raw,
     -- so a duplicate is judged the same way however the months are run.
     SELECT feedback_id, _source_file, _record_index, _row_hash FROM run_ids
     UNION ALL
-    SELECT nullif(trim(r.feedbackId), ''), r._source_file, r._record_index, r._row_hash
-    FROM {{ source('raw', 'nps_feedback') }} r
-    WHERE r._partition_date NOT BETWEEN {{ window_start() }} AND {{ window_end() }}
-      AND nullif(trim(r.feedbackId), '') IN (SELECT feedback_id FROM run_ids)
+    SELECT feedback_id, _source_file, _record_index, _row_hash FROM elsewhere
 ),
 repeated AS (
     -- Ids pressed more than once. Almost every id is unique, so only these are ranked:
