@@ -177,6 +177,10 @@ def _between(col: str, kwargs: dict[str, Any]) -> str:
     return " AND ".join(parts)
 
 
+SHORT_SET = 8
+"""Value sets up to this size are written as an IN list; longer ones as a VALUES table."""
+
+
 def _in_set(col: str, col_type: str, values: list[Any]) -> str:
     values = [v for v in values if v is not None]
     if not values:
@@ -185,7 +189,12 @@ def _in_set(col: str, col_type: str, values: list[Any]) -> str:
         # A set of strings against a typed column compares the column's text,
         # as pandas compares objects (a number never equals a string).
         col = f"CAST({col} AS VARCHAR)"
-    return f"{col} IN ({', '.join(literal(v) for v in values)})"
+    if len(values) <= SHORT_SET:
+        return f"{col} IN ({', '.join(literal(v) for v in values)})"
+    # A longer set is a table DuckDB probes by hash: an IN list is compared value by value
+    # (the 42 NPS devices over ten million presses: 0.65 s as a list, 0.04 s this way).
+    rows = ", ".join(f"({literal(v)})" for v in values)
+    return f"{col} IN (SELECT __v FROM (VALUES {rows}) AS __set(__v))"
 
 
 def compile_rule(

@@ -48,6 +48,24 @@ def run(rules: list[Rule], window=None, setup: str = ROWS, **suite_kw) -> dict:
     return run_suite(suite, rules, MemoryWarehouse(setup), None, window, set(), engine="sql")
 
 
+@pytest.mark.parametrize("padding", [0, sql_rules.SHORT_SET])
+def test_a_long_value_set_gives_the_same_verdict_as_a_short_one(padding):
+    # Padded past SHORT_SET, the set is read from a VALUES table instead of an IN list.
+    unused = [f"z{i}" for i in range(padding)]
+    res = run([
+        rule("in_x", "expect_column_values_to_be_in_set", column="code", value_set=["x", *unused]),
+        rule("in_numbers", "expect_column_values_to_be_in_set", column="n", value_set=[1, 20, *range(100, 100 + padding)]),
+        rule("in_text", "expect_column_values_to_be_in_set", column="n", value_set=["1", "5", *unused]),
+    ])
+    # code is x, x, NULL, y, NULL: one of the three present values (y) is outside {x, ...}.
+    assert (res["in_x"].success, res["in_x"].failed_rows, res["in_x"].element_count) == (False, 1, 5)
+    assert res["in_x"].examples[0]["code"] == "y"
+    # n is 1, NULL, 5, 20, NULL: 5 is outside {1, 20, ...}.
+    assert (res["in_numbers"].success, res["in_numbers"].failed_rows) == (False, 1)
+    # Against text the integer column compares its digits: 20 is outside {'1', '5', ...}.
+    assert (res["in_text"].success, res["in_text"].failed_rows) == (False, 1)
+
+
 def test_nulls_are_ignored_by_in_set_between_and_unique():
     res = run([
         rule("in_set", "expect_column_values_to_be_in_set", column="code", value_set=["x", "y"]),
