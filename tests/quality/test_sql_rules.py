@@ -295,3 +295,30 @@ def test_the_cross_month_id_check_compares_only_the_runs_ids():
     assert march.examples[0]["records"] == "nps/nps_2021-02.csv record 5; nps/nps_2021-03.csv record 9"
     # April has no ids at all.
     assert april.success
+
+
+def test_a_repeat_inside_the_range_is_the_suites_and_one_outside_it_the_checks():
+    check = next(c for c in load_sql_checks() if c.name == "nps_feedback_ids_unique_across_months")
+    setup = (
+        "CREATE TABLE staging.nps_responses AS SELECT * FROM (VALUES "
+        "('2', 'nps/nps_2021-02.csv', 5::BIGINT, DATE '2021-02-08'), "
+        "('2', 'nps/nps_2021-03.csv', 9::BIGINT, DATE '2021-03-01'), "
+        "('3', 'nps/nps_2021-03.csv', 10::BIGINT, DATE '2021-03-02')"
+        ") t(feedback_id, _source_file, _record_index, _partition_date)"
+    )
+    unique = rule("feedback_id_unique", "expect_column_values_to_be_unique", column="feedback_id")
+    suite = Suite(path=CASES / "staging" / "nps_responses.yaml", schema="staging", table="nps_responses",
+                  description="d", rules=(unique,))
+    for (start, end), check_fails, suite_fails in [
+        # February and March run together: id 2 repeats inside the range.
+        ((date(2021, 2, 1), date(2021, 3, 31)), 0, 2),
+        # March alone: id 2 is also staged in February, outside the range.
+        ((date(2021, 3, 1), date(2021, 3, 31)), 1, 0),
+    ]:
+        warehouse = MemoryWarehouse(setup)
+        with warehouse.connect() as con:
+            res = run_sql_check(con, check, {"partition_start": start, "partition_end": end})
+        assert res.failed_rows == check_fails
+        by_suite = run_suite(suite, [unique], MemoryWarehouse(setup), None, (start, end), set(), engine="sql")
+        # The suite counts the rows of a repeated value: both copies of id 2.
+        assert by_suite["feedback_id_unique"].failed_rows == suite_fails
