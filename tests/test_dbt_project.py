@@ -124,14 +124,18 @@ def test_the_project_builds_standalone_with_dbt(tmp_path):
     ).success
     env = {**os.environ, "KUVA_WAREHOUSE_PATH": str(warehouse)}
     dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
-    done = subprocess.run(
-        [dbt, "build", "--profiles-dir", ".", "--target-path", str(tmp_path / "target")],
-        cwd=DBT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stdout[-2000:]
+
+    def run_dbt(*args: str) -> None:
+        done = subprocess.run(
+            [dbt, *args, "--profiles-dir", ".", "--target-path", str(tmp_path / "target")],
+            cwd=DBT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stdout[-2000:]
+
+    run_dbt("build")
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         # Every catalog meter is scored at least once (at each as-of day of its scorecard).
@@ -154,15 +158,7 @@ def test_the_project_builds_standalone_with_dbt(tmp_path):
         )
     finally:
         con.close()
-    done = subprocess.run(
-        [dbt, "run", "--select", "staging__nps_responses_typed", "--profiles-dir", ".",
-         "--target-path", str(tmp_path / "target")],
-        cwd=DBT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stdout[-2000:]
+    run_dbt("run", "--select", "staging__nps_responses_typed")
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         columns = [r[0] for r in con.execute("DESCRIBE staging.nps_responses_typed").fetchall()]
