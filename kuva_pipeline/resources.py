@@ -74,7 +74,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     path: str = Field(description="Path of the DuckDB file; relative paths start at the project root.")
     memory_limit: str = Field(
-        default="1GB", description="DuckDB memory limit per connection (KUVA_DUCKDB_MEMORY_LIMIT)."
+        default="800MB", description="DuckDB memory limit per connection (KUVA_DUCKDB_MEMORY_LIMIT)."
     )
 
     _session: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
@@ -224,7 +224,7 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
     return {
         "warehouse": WarehouseResource(
             path=settings.resource_value("KUVA_WAREHOUSE_PATH"),
-            memory_limit=os.environ.get("KUVA_DUCKDB_MEMORY_LIMIT") or "1GB",
+            memory_limit=os.environ.get("KUVA_DUCKDB_MEMORY_LIMIT") or "800MB",
         ),
         "landing": LandingResource(
             root=settings.resource_value("KUVA_LANDING_DIR"),

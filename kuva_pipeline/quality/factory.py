@@ -765,5 +765,8 @@ def build_asset_checks(
     plans, skipped = plan_checks(index, checks_dir)
     for message in skipped:
         logger.info(f"quality: skipped {message}")
+    gx_runner.GX_CHECKS.update(
+        i.check_key for p in plans for i in p.items if i.suite is not None and i.suite.engine == "gx"
+    )
     return [build_step_checks(p, index, checks_dir, raw_sources) for p in plans]
 

@@ -3,11 +3,12 @@
 GX's SQL datasource does not work over duckdb-engine, so a check reads the
 rows of its partition range out of DuckDB into pandas and validates the frame
 with a pandas datasource. Importing GX costs seconds, so it happens on the
-first validation in a process (never when the code location loads) and the
-context, datasource and batch definition are built once and reused.
+first validation in a process (never when the code location loads), or on a side
+thread while a run's raw feeds load (`prepare_in_background`), and the context,
+datasource and batch definition are built once and reused.
 
-Only suites that declare `engine: gx` come here (small tables: the reference
-data and the catalog dimensions); the feeds' rules run inside DuckDB
+Only suites that declare `engine: gx` come here (an aggregate of a feed: the NPS
+presses per device and day); the feeds' rules run inside DuckDB
 (sql_rules.py). Column types are judged on the table's own schema in
 sql_rules.validate_types, because pandas blurs DuckDB's types (a nullable
 INTEGER arrives as Int32, a DATE as datetime64).
@@ -31,6 +32,10 @@ EXAMPLES = 10
 
 _lock = threading.Lock()
 _batch_definition = None
+_warm_up: threading.Thread | None = None
+
+GX_CHECKS: set[Any] = set()
+"""The asset check keys whose suite runs in GX (`engine: gx`), recorded as the checks are built."""
 
 
 @dataclass
@@ -96,6 +101,38 @@ def batch_definition():
             asset = context.data_sources.add_pandas("kuva_frames").add_dataframe_asset("frame")
             _batch_definition = asset.add_batch_definition_whole_dataframe("whole_frame")
         return _batch_definition
+
+
+def used_by(check_selection: Any) -> bool:
+    """Whether a run with this asset check selection (None: every check) validates with GX."""
+    return bool(GX_CHECKS) if check_selection is None else bool(GX_CHECKS & set(check_selection))
+
+
+def prepare_in_background() -> None:
+    """Import GX and build the process's context on a side thread, once per process.
+
+    That costs some 2.5 s of one core. A run that will validate with GX starts it while
+    its raw feeds load, which keeps DuckDB on about 1.3 of the machine's 2 cores, so the
+    import takes the idle one and the check step finds GX ready instead of waiting for it.
+    The first validation waits for the thread (`batch_definition` holds the lock while it
+    builds); a failure here is left for that validation to raise where it is reported.
+    Not a daemon thread: the process waits for the import rather than ending inside it.
+    """
+    global _warm_up
+    with _lock:
+        if _warm_up is not None or _batch_definition is not None:
+            return
+        _warm_up = threading.Thread(target=_import_quietly, name="kuva-gx-import")
+        _warm_up.start()
+
+
+def _import_quietly() -> None:
+    try:
+        import great_expectations.expectations  # noqa: F401 - what build_expectations reads
+
+        batch_definition()
+    except Exception:  # noqa: BLE001 - the validation that needs GX raises it where it is reported
+        pass
 
 
 def _expectation_class(name: str):
