@@ -79,3 +79,22 @@ def test_records_accounted_once_each_pass(con):
     con.execute("DELETE FROM staging.typed")
     con.execute("INSERT INTO staging.typed SELECT * FROM raw.part_a UNION ALL SELECT * FROM raw.part_b")
     assert con.execute(f"SELECT count(*) FROM ({render(windowed=False)})").fetchone() == (0,)
+
+
+def test_a_record_swapped_for_another_in_a_long_file_is_named(con):
+    # Equal counts per file, one record replaced by a copy of another: only the records
+    # themselves can tell, and only that file's are compared.
+    con.execute("DELETE FROM raw.part_a; DELETE FROM raw.part_b; DELETE FROM staging.typed")
+    con.execute("INSERT INTO raw.part_a SELECT 'big.csv', i, DATE '2021-03-10' FROM range(1, 5001) t(i)")
+    con.execute("INSERT INTO raw.part_a SELECT 'other.csv', i, DATE '2021-03-11' FROM range(1, 301) t(i)")
+    con.execute("INSERT INTO staging.typed SELECT * FROM raw.part_a WHERE _record_index <> 4321 OR _source_file <> 'big.csv'")
+    con.execute("INSERT INTO staging.typed VALUES ('big.csv', 17, DATE '2021-03-10')")
+    found = con.execute(f"SELECT * FROM ({render(windowed=True)}) ORDER BY 1, 2").fetchall()
+    assert found == [("big.csv", 17, 1, 2), ("big.csv", 4321, 1, 0)]
+
+
+def test_a_typed_record_without_a_file_is_named(con):
+    con.execute("DELETE FROM staging.typed")
+    con.execute("INSERT INTO staging.typed SELECT * FROM raw.part_a UNION ALL SELECT * FROM raw.part_b")
+    con.execute("INSERT INTO staging.typed VALUES (NULL, 1, DATE '2021-03-05')")
+    assert con.execute(f"SELECT * FROM ({render(windowed=True)})").fetchall() == [(None, 1, 0, 1)]
