@@ -41,7 +41,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -467,19 +467,15 @@ def run(args: argparse.Namespace) -> int:
     result["table"] = [asdict(r) for r in rows]
     result["finished"] = datetime.now().isoformat(timespec="seconds")
     result["machine"]["load_average_at_end"] = os.getloadavg()
+    result["machine"]["speed_at_end"] = speed_probe()
     out = args.out or BENCH_DIR / f"results_{args.scale}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
     if not args.keep:
         shutil.rmtree(work_root, ignore_errors=True)
 
-    mach = result["machine"]
     print()
-    print(f"kuva-pipeline benchmark, scale {args.scale} (seed {args.seed}), "
-          f"{started:%Y-%m-%d %H:%M}, {mach['cpus']} cores, {mach['memory_gb']:.0f} GB, "
-          f"{mach['system']}, Python {mach['python']}, DuckDB {mach['duckdb']}; load average "
-          f"{mach['load_average_at_start'][0]:.1f} at the start, "
-          f"{mach['load_average_at_end'][0]:.1f} at the end")
+    print(header(args.scale, args.seed, started, result["machine"]))
     print(render(rows))
     if mismatches:
         print(f"\n{len(mismatches)} yearly values differ (meter, area, year: pipeline / reference):")
@@ -566,7 +562,58 @@ def machine() -> dict:
         "python": platform.python_version(),
         "duckdb": duckdb.__version__,
         "load_average_at_start": os.getloadavg(),
+        "speed_at_start": speed_probe(),
     }
+
+
+def speed_probe() -> dict[str, float]:
+    """Seconds for a fixed interpreter loop and a fixed two-thread DuckDB query.
+
+    The machine's own speed drifts (a shared virtual machine's did by about a sixth
+    within an hour), and the bundled and no-op targets are absolute seconds: the probe,
+    taken at the start and the end, tells a slower hour from slower code.
+    """
+    def loop() -> None:
+        total = 0
+        for i in range(15_000_000):
+            total += i
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET threads = 2")
+        python_s = _best_of(3, loop)
+        duckdb_s = _best_of(3, lambda: con.execute("SELECT sum(hash(i)) FROM range(80000000) t(i)").fetchone())
+    finally:
+        con.close()
+    return {"python_s": round(python_s, 3), "duckdb_s": round(duckdb_s, 3)}
+
+
+def _best_of(n: int, fn: Callable[[], object]) -> float:
+    """The fastest of n timings: a passing blip does not count as the machine's speed."""
+    best = float("inf")
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def header(scale: str, seed: int, started: datetime, mach: dict) -> str:
+    """The line above the table: what ran, when, on what, and how busy and fast the machine was."""
+    line = (
+        f"kuva-pipeline benchmark, scale {scale} (seed {seed}), "
+        f"{started:%Y-%m-%d %H:%M}, {mach['cpus']} cores, {mach['memory_gb']:.0f} GB, "
+        f"{mach['system']}, Python {mach['python']}, DuckDB {mach['duckdb']}; load average "
+        f"{mach['load_average_at_start'][0]:.1f} at the start, "
+        f"{mach['load_average_at_end'][0]:.1f} at the end"
+    )
+    probes = [mach.get("speed_at_start"), mach.get("speed_at_end")]
+    if all(probes):
+        line += "; speed probe (Python loop / DuckDB query) " + ", ".join(
+            f"{p['python_s']:.2f} s / {p['duckdb_s']:.2f} s at the {when}"
+            for p, when in zip(probes, ("start", "end"), strict=True)
+        )
+    return line
 
 
 def _ensure(p: Path) -> Path:
