@@ -1,9 +1,7 @@
 """Raw assets: one per source table, loading landing files as-is with file lineage."""
 
 
-import contextlib
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import dagster as dg
 
@@ -19,7 +17,6 @@ from kuva_pipeline.sources.raw import (
     LINEAGE_TYPES,
     RawShrinkError,
     RawSource,
-    files_for,
     guard_from_env,
     load_raw,
 )
@@ -41,29 +38,14 @@ LINEAGE_DESCRIPTIONS = {
 }
 
 
-GX_BESIDE_BYTES = 100 * 1024 * 1024
-"""Landing bytes that keep a load in DuckDB for many seconds: long enough to import GX beside it."""
+def _start_gx_worker(context: dg.AssetExecutionContext) -> None:
+    """Start the GX worker process when this run validates with GX (`gx_runner.start_worker`).
 
-
-def _import_gx_beside(
-    context: dg.AssetExecutionContext, source: RawSource, landing_root: Path, start: date, end: date
-) -> None:
-    """Start importing GX on a side thread when this run validates with GX and the load is long.
-
-    A long load keeps DuckDB on about 1.3 of the machine's 2 cores with the GIL released,
-    so the import takes the idle core. Beside a short or Python-bound load (API pages) it
-    would hold the GIL against the load instead, so smaller loads leave GX to the check step.
+    A feed's load comes well before its checks, so the worker has imported GX on the
+    other core by the time the check step sends it the frame to judge.
     """
-    if not gx_runner.used_by(context.run.asset_check_selection):
-        return
-    selected, _ = files_for(source, landing_root, start, end)
-    size = 0
-    for lf, _ in selected:
-        # A file gone since the listing is the load's to report, not this estimate's.
-        with contextlib.suppress(OSError):
-            size += lf.path.stat().st_size
-    if size >= GX_BESIDE_BYTES:
-        gx_runner.prepare_in_background()
+    if gx_runner.used_by(context.run.asset_check_selection):
+        gx_runner.start_worker()
 
 
 def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
@@ -98,7 +80,7 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         if partitioned:
             start, end = partition_dates(context)
-            _import_gx_beside(context, source, landing.landing, start, end)
+            _start_gx_worker(context)
         else:
             start, end = date.min, date.max
         loaded_at = datetime.now(UTC).replace(tzinfo=None)

@@ -3,9 +3,11 @@
 GX's SQL datasource does not work over duckdb-engine, so a check reads the
 rows of its partition range out of DuckDB into pandas and validates the frame
 with a pandas datasource. Importing GX costs seconds, so it happens on the
-first validation in a process (never when the code location loads), or on a side
-thread while a run's raw feeds load (`prepare_in_background`), and the context,
-datasource and batch definition are built once and reused.
+first validation in a process (never when the code location loads) and the
+context, datasource and batch definition are built once and reused. A run that
+will validate with GX starts a worker process as its raw feeds load
+(`start_worker`, `gx_worker.py`): it imports GX on the other core, and the
+validations are sent to it.
 
 Only suites that declare `engine: gx` come here (an aggregate of a feed: the NPS
 presses per device and day); the feeds' rules run inside DuckDB
@@ -16,7 +18,11 @@ INTEGER arrives as Int32, a DATE as datetime64).
 
 from __future__ import annotations
 
+import atexit
 import math
+import pickle
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -32,7 +38,8 @@ EXAMPLES = 10
 
 _lock = threading.Lock()
 _batch_definition = None
-_warm_up: threading.Thread | None = None
+_worker_lock = threading.Lock()
+_worker: subprocess.Popen | None = None
 
 GX_CHECKS: set[Any] = set()
 """The asset check keys whose suite runs in GX (`engine: gx`), recorded as the checks are built."""
@@ -108,31 +115,63 @@ def used_by(check_selection: Any) -> bool:
     return bool(GX_CHECKS) if check_selection is None else bool(GX_CHECKS & set(check_selection))
 
 
-def prepare_in_background() -> None:
-    """Import GX and build the process's context on a side thread, once per process.
+def start_worker() -> None:
+    """Start the GX worker process (`gx_worker.py`) unless one runs or GX is loaded here.
 
-    That costs some 2.5 s of one core. A run that will validate with GX starts it while
-    its raw feeds load, which keeps DuckDB on about 1.3 of the machine's 2 cores, so the
-    import takes the idle one and the check step finds GX ready instead of waiting for it.
-    The first validation waits for the thread (`batch_definition` holds the lock while it
-    builds); a failure here is left for that validation to raise where it is reported.
-    Not a daemon thread: the process waits for the import rather than ending inside it.
+    Importing GX costs some 2.5 s of one core. In a thread of this process it would
+    take turns with the run for the interpreter; the worker imports it on the other
+    core while the run goes on, and the check step's validations go to it, already
+    warm. Its memory (Python, pandas and GX, about 300 MB) is the price.
     """
-    global _warm_up
-    with _lock:
-        if _warm_up is not None or _batch_definition is not None:
+    global _worker
+    with _worker_lock:
+        if _worker is not None or _batch_definition is not None:
             return
-        _warm_up = threading.Thread(target=_import_quietly, name="kuva-gx-import")
-        _warm_up.start()
+        _worker = subprocess.Popen(
+            [sys.executable, "-m", "kuva_pipeline.quality.gx_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            # GX's warnings would land in the middle of `kuva refresh`'s progress display;
+            # a worker that fails is replaced by validating here, where errors are reported.
+            stderr=subprocess.DEVNULL,
+        )
 
 
-def _import_quietly() -> None:
+def stop_worker() -> None:
+    """End the worker: its input closes, and it exits after any validation in hand."""
+    global _worker
+    with _worker_lock:
+        worker, _worker = _worker, None
+    if worker is None:
+        return
     try:
-        import great_expectations.expectations  # noqa: F401 - what build_expectations reads
+        if worker.stdin is not None:
+            worker.stdin.close()
+        worker.wait(timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        worker.kill()
+        worker.wait()
 
-        batch_definition()
-    except Exception:  # noqa: BLE001 - the validation that needs GX raises it where it is reported
-        pass
+
+atexit.register(stop_worker)
+
+
+def _ask_worker(request: tuple) -> dict[str, RuleResult] | None:
+    """The worker's results for a request, or None when there is no worker or it failed."""
+    global _worker
+    with _worker_lock:
+        worker = _worker
+        if worker is None or worker.stdin is None or worker.stdout is None:
+            return None
+        try:
+            pickle.dump(request, worker.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            worker.stdin.flush()
+            return pickle.load(worker.stdout)
+        except Exception:  # noqa: BLE001 - a broken worker is replaced by validating here
+            _worker = None
+            worker.kill()
+            worker.wait()
+            return None
 
 
 def _expectation_class(name: str):
@@ -256,7 +295,20 @@ def validate_with_gx(
     row_id: list[str],
     value_sets: dict[str, list[Any]] | None = None,
 ) -> dict[str, RuleResult]:
-    """`validate`, always through Great Expectations."""
+    """`validate`, always through Great Expectations: in the worker when one runs."""
+    answer = _ask_worker((frame, rules, row_id, value_sets))
+    if answer is not None:
+        return answer
+    return validate_in_process(frame, rules, row_id, value_sets)
+
+
+def validate_in_process(
+    frame: pd.DataFrame,
+    rules: list[Rule],
+    row_id: list[str],
+    value_sets: dict[str, list[Any]] | None = None,
+) -> dict[str, RuleResult]:
+    """`validate_with_gx` with GX imported into this process."""
     import great_expectations as gx
 
     value_sets = value_sets or {}
