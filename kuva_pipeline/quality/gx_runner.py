@@ -121,7 +121,7 @@ def start_worker() -> None:
     Importing GX costs some 2.5 s of one core. In a thread of this process it would
     take turns with the run for the interpreter; the worker imports it on the other
     core while the run goes on, and the check step's validations go to it, already
-    warm. Its memory (Python, pandas and GX, about 300 MB) is the price.
+    warm. Its memory (Python, pandas and GX, about 270 MB) is the price.
     """
     global _worker
     with _worker_lock:

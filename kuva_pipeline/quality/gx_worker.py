@@ -23,9 +23,11 @@ import sys
 def main() -> int:
     from kuva_pipeline.quality import gx_runner
 
-    requests, replies = sys.stdin.buffer, sys.stdout.buffer
-    # Writes from GX or its libraries must not mix into the replies.
-    sys.stdout = sys.stderr
+    requests = sys.stdin.buffer
+    # The replies get a descriptor of their own, and standard output becomes standard
+    # error: nothing GX or a library prints, from Python or C, can mix into them.
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     gx_runner.batch_definition()
     while True:
         try:
