@@ -74,7 +74,9 @@ class WarehouseResource(dg.ConfigurableResource):
 
     path: str = Field(description="Path of the DuckDB file; relative paths start at the project root.")
     memory_limit: str = Field(
-        default="800MB", description="DuckDB memory limit per connection (KUVA_DUCKDB_MEMORY_LIMIT)."
+        default="800MB",
+        description="DuckDB memory limit of the warehouse database in a process, shared by its "
+        "connections (KUVA_DUCKDB_MEMORY_LIMIT).",
     )
 
     _session: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
