@@ -111,6 +111,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     t = REFRESH_TEXT[args.lang]
     landing = settings.path_setting("KUVA_LANDING_DIR")
     warehouse = settings.path_setting("KUVA_WAREHOUSE_PATH")
+    settings.path_setting("KUVA_BI_PATH")  # a file name refused there is refused before the run
     start = args.date_from or date.fromisoformat(FIRST_DAY)
     end = args.date_to or default_end(landing)
     if end < start:

@@ -4,7 +4,8 @@ Each source declares its fields and how its files are read (CSV with its
 delimiter, an Excel workbook, a JSON array, or paginated API JSON). The loader
 reads each file inside DuckDB, numbers its records, hashes each row, assigns it
 to the Helsinki-local day it belongs to, and replaces the loaded partitions (or,
-for an unpartitioned source, the whole table) in one transaction. Rerunning
+for an unpartitioned source, the whole table) in one transaction. A long range
+is read a chunk of months ahead of the one being stored, on a second cursor. Rerunning
 leaves the table identical: a row that did not change keeps its `_loaded_at`.
 
 A month of a feed is never replaced by nothing because its files went missing
@@ -33,6 +34,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -659,6 +661,12 @@ class _PagesSelect:
         )
 
 
+def _settle(ahead: dict[int, Future]) -> None:
+    """Wait for the chunks being read ahead, whatever their outcome, before a rollback."""
+    for future in ahead.values():
+        future.cancel() or future.exception()
+
+
 def load_raw(
     con: duckdb.DuckDBPyConnection,
     source: RawSource,
@@ -673,9 +681,11 @@ def load_raw(
 
     The range is read and replaced a chunk of months at a time (`CHUNK_BYTES` of
     landing files) inside one transaction, so memory holds a bounded slice of
-    records however long the range, and a file that
-    cannot be read leaves the table as it was. An unpartitioned source ignores
-    `start`/`end`: every file is loaded and the whole table replaced.
+    records however long the range, and a file that cannot be read leaves the
+    table as it was. The next chunk's files are read on a cursor of their own, in
+    a thread, while this chunk is stored: numbering a file's records in order is
+    one core's work, and the store uses the other. An unpartitioned source
+    ignores `start`/`end`: every file is loaded and the whole table replaced.
 
     `guard` (default: a 50 % drop at most, no allowance) holds back a period
     that would be emptied or shrink too far; see `RawShrinkError`.
@@ -691,7 +701,6 @@ def load_raw(
     new_rows = 0
     versions: dict[str, tuple[int, int]] = {}
     fields = ", ".join(_q(f) for f in source.fields)
-    incoming_cols = ", ".join(f"{_q(f)} VARCHAR" for f in source.fields)
     day = (
         "CASE WHEN _day BETWEEN _period_start AND _period_end THEN _day ELSE _period_start END"
         if source.partitioned
@@ -727,7 +736,7 @@ def load_raw(
             name = entries[path][1]
             return page_sql.count_sql_of(path), lambda exc: _json_error(exc, name, Path(path))
         try:
-            checked = con.execute(page_sql.count_sql).fetchall()
+            checked = rcon.execute(page_sql.count_sql).fetchall()
         except duckdb.Error as exc:
             raise _BatchError([page_error(k) for k in entries], exc) from exc
         by_file: dict[str, list[tuple]] = {}
@@ -744,10 +753,7 @@ def load_raw(
                 for k in single
             )
             try:
-                con.execute(
-                    f"INSERT INTO _incoming SELECT *, TRY_CAST(({source.day_expr}) AS DATE) FROM "
-                    f"({page_sql.records_sql(single, values)})"
-                )
+                emit(page_sql.records_sql(single, values))
             except duckdb.Error as exc:
                 raise _BatchError([page_error(k) for k in single], exc) from exc
         # A file of several documents (or none) numbers its records across them: one by one.
@@ -765,10 +771,7 @@ def load_raw(
 
             located.append((f"SELECT * FROM ({select.sql})", explain))
         try:
-            con.execute(
-                f"INSERT INTO _incoming SELECT *, TRY_CAST(({source.day_expr}) AS DATE) FROM ("
-                + " UNION ALL ".join(f"({sql})" for sql in selects) + ")"
-            )
+            emit(" UNION ALL ".join(f"({sql})" for sql in selects))
         except duckdb.Error as exc:
             raise _BatchError(located, exc) from exc
 
@@ -791,61 +794,97 @@ def load_raw(
             extra_columns[name] = select.extra_columns
         if select.count_sql and check_pages:
             try:
-                checked = con.execute(select.count_sql).fetchall()
+                checked = rcon.execute(select.count_sql).fetchall()
             except duckdb.Error as exc:
                 raise _json_error(exc, name, readable) from exc
             record_pages(name, reader, checked)
         prepared[lf.path] = (name, select, reader, readable)
-        if on_file:
-            on_file(len(prepared), len(selected), name)
+        progress.append((len(prepared), len(selected), name))
         return prepared[lf.path]
 
-    with tempfile.TemporaryDirectory(prefix="kuva_raw_") as tmp:
+    incoming_names = [*source.fields, "_source_file", "_record_index", "_period_start", "_period_end", "_day"]
+    # The landing files are read on a cursor of their own, a chunk ahead of the one being
+    # stored: reading numbers each file's records in order, one core's work, and storing
+    # hashes and compresses them on the other. A chunk's rows pass between the two as
+    # Parquet files in the temporary folder.
+    rcon = con.cursor()
+    zone = con.execute("SELECT current_setting('TimeZone')").fetchone()[0]
+    rcon.execute(f"SET TimeZone = {_lit(zone)}")
+    sqlmacros.install(rcon)
+    progress: list[tuple[int, int, str]] = []
+    parts: list[str] = []
+
+    def emit(sql: str) -> None:
+        """Write the records `sql` selects, with the day each belongs to, as one part of the chunk."""
+        out = f"{tmp_dir}/part{len(parts)}.parquet"
+        rcon.execute(
+            f"COPY (SELECT * FROM (SELECT *, TRY_CAST(({source.day_expr}) AS DATE) FROM ({sql})) "
+            f"AS t({', '.join(_q(c) for c in incoming_names)})) TO {_lit(out)} "
+            "(FORMAT parquet, COMPRESSION uncompressed)"
+        )
+        parts.append(out)
+
+    def read_chunk(files: list[tuple[LandingFile, Reader]]) -> tuple[list[str], list[tuple[int, int, str]]]:
+        """Read a chunk's files on the reading cursor: the chunk's Parquet parts, and progress."""
+        first_part, first_progress = len(parts), len(progress)
+        one_by_one = []
+        for batch in _batches(files):
+            if len(batch) == 1:
+                one_by_one += batch
+            elif batch[0][1].kind == "json_pages":
+                one_by_one += load_pages(batch, Path(tmp_dir))
+            else:
+                load_csv(batch, Path(tmp_dir))
+        for lf, reader in one_by_one:
+            name, select, reader, readable = prepare(lf, reader, Path(tmp_dir))
+            try:
+                # The day rule is read here, once per record, while the file streams in.
+                emit(select.sql)
+            except duckdb.Error as exc:
+                if reader.kind in ("csv", "xlsx"):
+                    delim = "," if reader.kind == "xlsx" else reader.delim
+                    raise csv_error(exc, name, csv_header(readable, delim), delim) from exc
+                raise _json_error(exc, name, readable) from exc
+        return parts[first_part:], progress[first_progress:]
+
+    plans = []
+    for chunk_start, chunk_end in chunks:
+        if source.partitioned:
+            scope = (
+                f"_partition_date BETWEEN DATE {_lit(chunk_start.isoformat())} "
+                f"AND DATE {_lit(chunk_end.isoformat())}"
+            )
+            files = [(lf, r) for lf, r in selected if lf.overlaps(chunk_start, chunk_end)]
+        else:
+            scope, files = "TRUE", selected
+        plans.append((scope, files))
+
+    with tempfile.TemporaryDirectory(prefix="kuva_raw_") as tmp_dir, ThreadPoolExecutor(1) as pool:
+        ahead: dict[int, Future] = {}
+
+        def read_ahead(i: int) -> None:
+            if i < len(plans) and plans[i][1]:
+                ahead[i] = pool.submit(read_chunk, plans[i][1])
+
         con.execute("BEGIN TRANSACTION")
         try:
-            for chunk_start, chunk_end in chunks:
-                if source.partitioned:
-                    scope = (
-                        f"_partition_date BETWEEN DATE {_lit(chunk_start.isoformat())} "
-                        f"AND DATE {_lit(chunk_end.isoformat())}"
-                    )
-                    files = [(lf, r) for lf, r in selected if lf.overlaps(chunk_start, chunk_end)]
-                else:
-                    scope, files = "TRUE", selected
+            read_ahead(0)
+            for i, (scope, files) in enumerate(plans):
+                read_ahead(i + 1)
                 old = _counts_by_period(con, source, scope)
                 if not files:
                     # No file covers these days (any more): emptied only when allowed.
                     _shrink_check(source, old, None, guard, folder, deleted)
                     con.execute(f"DELETE FROM {source.qualified} WHERE {scope}")
                     continue
-                # Declared column by column: in DuckDB 2.0 a table made by `CREATE ... AS ...
-                # LIMIT 0` inside a transaction and then filled with over a row group of rows
-                # scans as empty within that transaction (tests/sources/test_readers.py).
+                chunk_parts, chunk_progress = ahead.pop(i).result()
+                if on_file:
+                    for done, total, name in chunk_progress:
+                        on_file(done, total, name)
                 con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE _incoming ({incoming_cols}, _source_file VARCHAR, "
-                    "_record_index BIGINT, _period_start DATE, _period_end DATE, _day DATE)"
+                    "CREATE OR REPLACE TEMP VIEW _incoming AS SELECT * FROM read_parquet("
+                    f"[{', '.join(_lit(p) for p in chunk_parts)}])"
                 )
-                one_by_one = []
-                for batch in _batches(files):
-                    if len(batch) == 1:
-                        one_by_one += batch
-                    elif batch[0][1].kind == "json_pages":
-                        one_by_one += load_pages(batch, Path(tmp))
-                    else:
-                        load_csv(batch, Path(tmp))
-                for lf, reader in one_by_one:
-                    name, select, reader, readable = prepare(lf, reader, Path(tmp))
-                    try:
-                        # The day rule is read here, once per record, while the file streams in.
-                        con.execute(
-                            f"INSERT INTO _incoming SELECT *, TRY_CAST(({source.day_expr}) AS DATE) "
-                            f"FROM ({select.sql})"
-                        )
-                    except duckdb.Error as exc:
-                        if reader.kind in ("csv", "xlsx"):
-                            delim = "," if reader.kind == "xlsx" else reader.delim
-                            raise csv_error(exc, name, csv_header(readable, delim), delim) from exc
-                        raise _json_error(exc, name, readable) from exc
                 incoming = f"""
                     SELECT * FROM (
                         SELECT {fields}, _source_file, _record_index,
@@ -888,7 +927,9 @@ def load_raw(
                     new[period] = new.get(period, 0) + n
                     new_rows += fresh
                 _shrink_check(source, old, new, guard, folder, deleted)
-                con.execute("DROP TABLE _incoming; DROP TABLE IF EXISTS _previous")
+                con.execute("DROP VIEW _incoming; DROP TABLE IF EXISTS _previous")
+                for part in chunk_parts:
+                    os.remove(part)
             if versions:
                 # One statement for all files (a daily feed has hundreds). One row per file:
                 # a warehouse loaded before the source was renamed may hold the file under
@@ -915,6 +956,7 @@ def load_raw(
                 )
             con.execute("COMMIT")
         except _BatchError as failed:
+            _settle(ahead)
             con.execute("ROLLBACK")
             # Outside the aborted transaction, each file of the batch is read alone to find
             # the one that failed and say where; the batch's own error if none does.
@@ -924,9 +966,12 @@ def load_raw(
                 except duckdb.Error as exc:
                     raise explain(exc) from exc
             raise LandingFileError(f"{len(failed.files)} files read together: {failed.error}") from failed.error
-        except Exception:
+        except BaseException:
+            _settle(ahead)
             con.execute("ROLLBACK")
             raise
+        finally:
+            rcon.close()
     mismatches = []
     for group, counts in sorted(pages.items()):
         declared = {d for d, _ in counts if d is not None}

@@ -133,3 +133,18 @@ def test_the_selection_error_in_finnish(project_env, capsys):
     assert code == run_summary.EXIT_USAGE, out
     assert "Käyttövirhe: --select 'key:marts/scorecrd' ei vastaa yhtään assetia." in out
     assert "Tarkoititko: key:marts/scorecard" in out
+
+
+@pytest.mark.parametrize(("setting", "name"), [("KUVA_BI_PATH", "bi.duckdb"), ("KUVA_WAREHOUSE_PATH", "Raw.duckdb")])
+def test_a_database_file_named_after_a_schema_is_refused_before_the_run(
+    project_env, monkeypatch, tmp_path, capsys, setting, name
+):
+    # DuckDB would name the database `bi`, and `bi.scorecard` would then be ambiguous:
+    # the refresh ran to the end and failed at its first read of the snapshot.
+    monkeypatch.setenv(setting, str(tmp_path / name))
+    assert cli.main(["refresh", "--no-scorecard"]) == 1
+    err = capsys.readouterr().err
+    assert f"{setting}={tmp_path / name}" in err and "name the file otherwise" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / name).exists()
+    assert not list(Path(project_env["DAGSTER_HOME"]).glob("history/runs/*.db"))
