@@ -12,7 +12,7 @@ PREVIEW_ROWS = 5
 
 
 WIDE_INTEGERS = ("HUGEINT", "UHUGEINT")
-"""128-bit integers (the raw row hash): DuckDB cannot hand them to pandas as numbers."""
+"""128-bit integers: DuckDB cannot hand them to pandas as numbers."""
 
 
 def pandas_column(name: str, data_type: str) -> str:

@@ -28,6 +28,9 @@ Text:
 - control_reason(field, text): '<field>: control character U+0000 in ...' when has_control; else NULL.
   The dbt macro `control_reasons` (assets/macros/control.sql) asks has_control once for a whole
   record and names the field only for a record that has one.
+- row_hash(fields): the md5 of a record's source fields (a list of text, a missing one as `\\N`,
+  joined by U+001F) as a 128-bit number: tells a changed record from the same one landed again.
+  The loader compares a reloaded period with it, and the NPS model a repeated id's records.
 """
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
@@ -101,6 +104,8 @@ MACROS: tuple[str, ...] = (
              THEN field || ': control character U+'
                   || upper(lpad(format('{:x}', ord(regexp_extract(s::VARCHAR, '[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]'))), 4, '0'))
                   || ' in the value' END""",
+    r"""CREATE OR REPLACE TEMP MACRO row_hash(fields) AS
+        md5_number(array_to_string(list_transform(fields, lambda f: coalesce(f, '\N')), chr(31)))""",
 )
 
 

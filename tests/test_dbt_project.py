@@ -88,7 +88,7 @@ def test_the_project_builds_standalone_with_dbt(tmp_path):
             cols = ", ".join(f'"{f}" VARCHAR' for f in source.fields)
             con.execute(
                 f"CREATE TABLE raw.{source.table} ({cols}, _source_file VARCHAR, _record_index BIGINT, "
-                "_row_hash UHUGEINT, _partition_date DATE, _loaded_at TIMESTAMP)"
+                "_partition_date DATE, _loaded_at TIMESTAMP)"
             )
     finally:
         con.close()
@@ -154,7 +154,7 @@ def test_the_project_builds_standalone_with_dbt(tmp_path):
         con.execute("ALTER TABLE staging.nps_responses_typed ADD COLUMN _row_hash VARCHAR")
         con.execute(
             "INSERT INTO raw.nps_feedback VALUES ('f-1', '2021-03-01T10:00:00', 'EP-X', 'S-X', '3', "
-            "'false', 'smiley', '5', 'nps/2021-03.csv', 1, 1, DATE '2021-03-01', now())"
+            "'false', 'smiley', '5', 'nps/2021-03.csv', 1, DATE '2021-03-01', now())"
         )
     finally:
         con.close()

@@ -1,4 +1,4 @@
-"""The Markdown preview of a table in the UI reads a raw table's 128-bit row hash."""
+"""The Markdown preview of a table in the UI reads a 128-bit integer column."""
 
 import duckdb
 

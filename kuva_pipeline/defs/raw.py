@@ -32,7 +32,6 @@ RAW_SOURCES: list[RawSource] = discover_sources()
 LINEAGE_DESCRIPTIONS = {
     "_source_file": "Landing file the record came from, relative to the landing root.",
     "_record_index": "1-based position of the record in its file (data rows, header excluded).",
-    "_row_hash": "md5 of the record's source fields, as a number; tells a changed record from a rerun.",
     "_partition_date": "Helsinki day the record belongs to (its file's first day when unreadable).",
     "_loaded_at": "When the record first landed in raw (kept when a rerun finds it unchanged).",
 }

@@ -350,7 +350,7 @@ def test_dbt_reads_the_declared_raw_tables():
         "checkins", "finance", "hobihobi_listings", "linked_events",
         "nps_feedback", "varaamo_reservations", "varaamo_statistics",
     ]
-    lineage = ["_source_file", "_record_index", "_row_hash", "_partition_date", "_loaded_at"]
+    lineage = ["_source_file", "_record_index", "_partition_date", "_loaded_at"]
     assert tables["finance"] == [
         "vuosi", "palvelualue", "kustannukset_eur", "suoritteet", "talousarvio_eur", "suoritteen_laji", *lineage,
     ]

@@ -316,18 +316,21 @@ def _md5_number(*fields: str | None) -> int:
     return int.from_bytes(hashlib.md5(text.encode("utf-8")).digest(), "little")
 
 
-def test_the_row_hash_is_the_md5_of_the_fields_as_a_number(env):
-    folder, load = env
-    (folder / "a_2021-01.csv").write_text("id;name;amount\n1;Käpylä;12,5\n2;;\n", encoding="utf-8")
-    _, table = load(source(delim=";"))
-    # name and amount of the second record are empty: read as NULL, hashed as \N.
-    assert [r[5] for r in table] == [_md5_number("1", "Käpylä", "12,5"), _md5_number("2", None, None)]
+def test_the_row_hash_is_the_md5_of_the_fields_as_a_number():
+    con = duckdb.connect()
+    from kuva_pipeline import sqlmacros
+
+    sqlmacros.install(con)
+    # A missing field is hashed as \N; an empty one is not the same record.
+    assert con.execute("SELECT row_hash(['1', 'Käpylä', '12,5']), row_hash(['2', NULL, NULL]), "
+                       "row_hash(['2', '', NULL])").fetchone() == (
+        _md5_number("1", "Käpylä", "12,5"), _md5_number("2", None, None), _md5_number("2", "", None))
 
 
-def test_a_warehouse_with_the_hash_as_hex_text_is_converted_and_keeps_loaded_at(env, tmp_path):
+def test_a_reload_keeps_loaded_at_of_unchanged_records_and_drops_a_stored_hash(env, tmp_path):
     folder, load = env
-    (folder / "a_2021-01.csv").write_text("id;name;amount\n1;a;1\n2;b;2\n", encoding="utf-8")
-    # The table as an older loader left it: the md5 as 32 hex digits, first loaded at T0.
+    (folder / "a_2021-01.csv").write_text("id;name;amount\n1;a;1\n2;b;2\n3;;3\n", encoding="utf-8")
+    # The table as an older loader left it: the md5 stored as 32 hex digits, loaded at T0.
     import hashlib
 
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
@@ -337,23 +340,23 @@ def test_a_warehouse_with_the_hash_as_hex_text_is_converted_and_keeps_loaded_at(
             "_record_index BIGINT NOT NULL, _row_hash VARCHAR NOT NULL, _partition_date DATE NOT NULL, "
             "_loaded_at TIMESTAMP NOT NULL)"
         )
-        for n, (i, name) in enumerate([("1", "a"), ("2", "b")], start=1):
-            hex_hash = hashlib.md5("\x1f".join([i, name, i]).encode()).hexdigest()
+        for n, (i, name) in enumerate([("1", "a"), ("2", "b"), ("3", None)], start=1):
+            hex_hash = hashlib.md5("\x1f".join([i, name or "\\N", i]).encode()).hexdigest()
             con.execute(
                 "INSERT INTO raw.t VALUES (?, ?, ?, 't/a_2021-01.csv', ?, ?, DATE '2021-01-01', ?)",
                 [i, name, i, n, hex_hash, T0],
             )
-    # Record 2 changes before the next load; record 1 does not.
-    (folder / "a_2021-01.csv").write_text("id;name;amount\n1;a;1\n2;B;2\n", encoding="utf-8")
+    # Record 2 changes before the next load; records 1 and 3 (a missing name) do not.
+    (folder / "a_2021-01.csv").write_text("id;name;amount\n1;a;1\n2;B;2\n3;;3\n", encoding="utf-8")
     later = datetime(2021, 2, 1)
     result, table = load(source(delim=";"), at=later)
-    assert [(r[0], r[5], r[7]) for r in table] == [
-        ("1", _md5_number("1", "a", "1"), T0),
-        ("2", _md5_number("2", "B", "2"), later),
-    ]
+    assert [(r[0], r[1], r[6]) for r in table] == [("1", "a", T0), ("2", "B", later), ("3", None, T0)]
     assert result.new_rows == 1
+    # The same files again: nothing is new.
+    result, table = load(source(delim=";"), at=datetime(2021, 3, 1))
+    assert [r[6] for r in table] == [T0, later, T0] and result.new_rows == 0
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
         assert con.execute(
-            "SELECT data_type, is_nullable FROM information_schema.columns "
-            "WHERE table_name = 't' AND column_name = '_row_hash'"
-        ).fetchone() == ("UHUGEINT", "NO")
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 't' ORDER BY ordinal_position"
+        ).fetchall() == [(c,) for c in (
+            "id", "name", "amount", "_source_file", "_record_index", "_partition_date", "_loaded_at")]

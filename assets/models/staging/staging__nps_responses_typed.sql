@@ -1,4 +1,5 @@
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='sync_all_columns', pre_hook="{{ replace_window() }}", tags=['feed']) }}
+{%- set fields = ['feedbackId', 'localTime', 'experiencePointId', 'surveyId', 'buttonIndex', 'misuse', 'ui', 'smileyType'] %}
 -- The raw table is read several times below rather than through one shared CTE: DuckDB
 -- materializes a CTE read by several parts. For every raw column of the range that spilled
 -- gigabytes to disk at city volume (the model took three times as long); for the narrow id
@@ -20,14 +21,14 @@ WITH typed AS (
         s.localTime AS _raw_local_time,
         s.buttonIndex AS _raw_button_index,
         s.misuse AS _raw_misuse,
-        {{ control_reasons(['feedbackId', 'localTime', 'experiencePointId', 'surveyId', 'buttonIndex', 'misuse', 'ui', 'smileyType'], 's.') }} AS _control,
+        {{ control_reasons(fields, 's.') }} AS _control,
         s._source_file, s._record_index, s._partition_date
     FROM {{ source('raw', 'nps_feedback') }} s
     WHERE s._partition_date BETWEEN {{ window_start() }} AND {{ window_end() }}
 ),
 run_ids AS NOT MATERIALIZED (
-    -- The run's presses by id: four narrow columns, read from raw again.
-    SELECT nullif(trim(feedbackId), '') AS feedback_id, _source_file, _record_index, _row_hash
+    -- The run's presses by id: three narrow columns, read from raw again.
+    SELECT nullif(trim(feedbackId), '') AS feedback_id, _source_file, _record_index
     FROM {{ source('raw', 'nps_feedback') }}
     WHERE _partition_date BETWEEN {{ window_start() }} AND {{ window_end() }}
 ),
@@ -35,24 +36,36 @@ elsewhere AS MATERIALIZED (
     -- The presses of other months already in raw that share an id with the run's: almost
     -- always none. Kept once, as every other month is scanned to find them (a nightly run's
     -- whole history); read twice below, they would be searched for twice.
-    SELECT nullif(trim(r.feedbackId), '') AS feedback_id, r._source_file, r._record_index, r._row_hash
+    SELECT nullif(trim(r.feedbackId), '') AS feedback_id, r._source_file, r._record_index,
+           {{ row_hash(fields, 'r.') }} AS _row_hash
     FROM {{ source('raw', 'nps_feedback') }} r
     WHERE r._partition_date NOT BETWEEN {{ window_start() }} AND {{ window_end() }}
       AND nullif(trim(r.feedbackId), '') IN (SELECT feedback_id FROM run_ids)
 ),
-occurrences AS NOT MATERIALIZED (
-    -- Every copy of the run's ids, in this run's months or any other month already in raw,
-    -- so a duplicate is judged the same way however the months are run.
-    SELECT feedback_id, _source_file, _record_index, _row_hash FROM run_ids
-    UNION ALL
-    SELECT feedback_id, _source_file, _record_index, _row_hash FROM elsewhere
-),
 repeated AS (
-    -- Ids pressed more than once. Almost every id is unique, so only these are ranked:
-    -- a window over every press sorted millions of rows to find a few hundred.
-    SELECT feedback_id FROM occurrences
+    -- Ids pressed more than once, in this run's months or any other month already in raw,
+    -- so a duplicate is judged the same way however the months are run. Almost every id is
+    -- unique, so only these are ranked: a window over every press sorted millions of rows
+    -- to find a few hundred.
+    SELECT feedback_id FROM (
+        SELECT feedback_id FROM run_ids
+        UNION ALL
+        SELECT feedback_id FROM elsewhere
+    )
     WHERE feedback_id IS NOT NULL
     GROUP BY feedback_id HAVING count(*) > 1
+),
+copies AS (
+    -- Every press of a repeated id with the hash of its fields, worked out for these few
+    -- only: for every press of the run it took seconds at city volume.
+    SELECT nullif(trim(r.feedbackId), '') AS feedback_id, r._source_file, r._record_index,
+           {{ row_hash(fields, 'r.') }} AS _row_hash
+    FROM {{ source('raw', 'nps_feedback') }} r
+    WHERE r._partition_date BETWEEN {{ window_start() }} AND {{ window_end() }}
+      AND nullif(trim(r.feedbackId), '') IN (SELECT feedback_id FROM repeated)
+    UNION ALL
+    SELECT feedback_id, _source_file, _record_index, _row_hash FROM elsewhere
+    WHERE feedback_id IN (SELECT feedback_id FROM repeated)
 ),
 ranked AS (
     -- Presses of the same id: the first in file order is kept, later ones are duplicates.
@@ -60,8 +73,7 @@ ranked AS (
         _source_file, _record_index,
         row_number() OVER w AS _nth,
         _row_hash = first_value(_row_hash) OVER w AS _same_as_first
-    FROM occurrences
-    WHERE feedback_id IN (SELECT feedback_id FROM repeated)
+    FROM copies
     WINDOW w AS (PARTITION BY feedback_id ORDER BY _source_file, _record_index)
 ),
 joined AS (
