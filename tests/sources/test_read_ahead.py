@@ -38,7 +38,7 @@ def landing(tmp_path, monkeypatch):
         (folder / name).write_text(text, encoding="utf-8")
     # One month per chunk: four chunks, each read while the one before it is stored.
     monkeypatch.setattr(raw, "CHUNK_BYTES", 1)
-    # The parts a chunk is read into live under the system's temporary folder.
+    # The load's temporary folder (files it converts to read) lives under the system's.
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr("tempfile.tempdir", str(scratch))
