@@ -33,6 +33,7 @@ import json
 import os
 import re
 import tempfile
+import warnings
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -60,6 +61,11 @@ LINEAGE_TYPES = {
 """The lineage columns every raw table ends with, and their DuckDB types."""
 
 LINEAGE_COLUMNS = tuple(LINEAGE_TYPES)
+
+# Batches of small files are read through a statement's result, knowingly (see `load_raw`).
+warnings.filterwarnings(
+    "ignore", "Arrow output on a DB-API result", UserWarning, r"kuva_pipeline\.sources\.raw"
+)
 
 READER_KINDS = ("csv", "xlsx", "json_array", "json_pages")
 
@@ -750,7 +756,7 @@ def load_raw(
                 for k in single
             )
             try:
-                emit(page_sql.records_sql(single, values))
+                emit(page_sql.records_sql(single, values), files=len(single))
             except duckdb.Error as exc:
                 raise _BatchError([page_error(k) for k in single], exc) from exc
         # A file of several documents (or none) numbers its records across them: one by one.
@@ -768,7 +774,7 @@ def load_raw(
 
             located.append((f"SELECT * FROM ({select.sql})", explain))
         try:
-            emit(" UNION ALL ".join(f"({sql})" for sql in selects))
+            emit(" UNION ALL ".join(f"({sql})" for sql in selects), files=len(selects))
         except duckdb.Error as exc:
             raise _BatchError(located, exc) from exc
 
@@ -821,14 +827,20 @@ def load_raw(
         )
     )
 
-    def emit(sql: str) -> None:
-        """Read the records `sql` selects, with the day each belongs to, as one part of the chunk."""
-        parts.append(
-            rcon.sql(
-                f"SELECT {typed_names} FROM (SELECT *, TRY_CAST(({source.day_expr}) AS DATE) FROM ({sql})) "
-                f"AS t({', '.join(_q(c) for c in incoming_names)})"
-            ).to_arrow_table()
+    def emit(sql: str, files: int = 1) -> None:
+        """Read the records `sql` selects from `files` files, with the day each belongs to, as
+        one part of the chunk."""
+        query = (
+            f"SELECT {typed_names} FROM (SELECT *, TRY_CAST(({source.day_expr}) AS DATE) FROM ({sql})) "
+            f"AS t({', '.join(_q(c) for c in incoming_names)})"
         )
+        if files == 1:
+            parts.append(rcon.sql(query).to_arrow_table())
+        else:
+            # A relation (`sql`) binds its statement twice, to be made and to run, and binding
+            # 64 small files twice made a Hobihobi load half as long again; a statement's result
+            # costs a copy of its rows instead (DuckDB warns of it), small for small files.
+            parts.append(rcon.execute(query).to_arrow_table())
 
     def read_chunk(
         files: list[tuple[LandingFile, Reader]],
