@@ -74,7 +74,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     path: str = Field(description="Path of the DuckDB file; relative paths start at the project root.")
     memory_limit: str = Field(
-        default="800MB",
+        default="700MB",
         description="DuckDB memory limit of the warehouse database in a process, shared by its "
         "connections (KUVA_DUCKDB_MEMORY_LIMIT).",
     )
@@ -226,7 +226,7 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
     return {
         "warehouse": WarehouseResource(
             path=settings.resource_value("KUVA_WAREHOUSE_PATH"),
-            memory_limit=os.environ.get("KUVA_DUCKDB_MEMORY_LIMIT") or "800MB",
+            memory_limit=os.environ.get("KUVA_DUCKDB_MEMORY_LIMIT") or "700MB",
         ),
         "landing": LandingResource(
             root=settings.resource_value("KUVA_LANDING_DIR"),

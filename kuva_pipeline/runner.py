@@ -225,6 +225,7 @@ def run_refresh(
     from rich.text import Text
 
     from kuva_pipeline.definitions import build_definitions
+    from kuva_pipeline.quality import gx_runner
 
     failures: list[str] = []
     succeeded: list[str] = []
@@ -308,6 +309,11 @@ def run_refresh(
         warnings.simplefilter("ignore")
         graph = defs.resolve_asset_graph()
     check_selection(selection, graph)
+    if selection is None and gx_runner.used_by(None):
+        # The whole job validates with GX: the worker imports GX on the other core while this
+        # process is still starting up (one core's work until the first step) rather than
+        # beside the first feed loads, which use both (`gx_runner.start_worker`).
+        gx_runner.start_worker()
     if before_run is not None:
         from kuva_pipeline.defs.raw import RAW_SOURCES
 

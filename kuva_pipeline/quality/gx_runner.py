@@ -5,9 +5,9 @@ rows of its partition range out of DuckDB into pandas and validates the frame
 with a pandas datasource. Importing GX costs seconds, so it happens on the
 first validation in a process (never when the code location loads) and the
 context, datasource and batch definition are built once and reused. A run that
-will validate with GX starts a worker process as its raw feeds load
-(`start_worker`, `gx_worker.py`): it imports GX on the other core, and the
-validations are sent to it.
+will validate with GX starts a worker process (`start_worker`, `gx_worker.py`):
+`kuva refresh` of the whole job as it starts up, any other run as its raw feeds
+load. The worker imports GX on the other core, and the validations are sent to it.
 
 Only suites that declare `engine: gx` come here (an aggregate of a feed: the NPS
 presses per device and day); the feeds' rules run inside DuckDB
@@ -40,6 +40,8 @@ _lock = threading.Lock()
 _batch_definition = None
 _worker_lock = threading.Lock()
 _worker: subprocess.Popen | None = None
+_asked: set[subprocess.Popen] = set()
+"""Workers sent a request: they may have a validation in hand when asked to stop."""
 
 GX_CHECKS: set[Any] = set()
 """The asset check keys whose suite runs in GX (`engine: gx`), recorded as the checks are built."""
@@ -138,7 +140,10 @@ def start_worker() -> None:
 
 
 def stop_worker() -> None:
-    """End the worker: its input closes, and it exits after any validation in hand."""
+    """End the worker: its input closes, and it exits after any validation in hand.
+
+    A worker never asked anything (a run that failed before its checks) is stopped at
+    once rather than waited for while it finishes importing GX."""
     global _worker
     with _worker_lock:
         worker, _worker = _worker, None
@@ -147,6 +152,8 @@ def stop_worker() -> None:
     try:
         if worker.stdin is not None:
             worker.stdin.close()
+        if worker not in _asked:
+            worker.kill()
         worker.wait(timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         worker.kill()
@@ -163,6 +170,7 @@ def _ask_worker(request: tuple) -> dict[str, RuleResult] | None:
         worker = _worker
         if worker is None or worker.stdin is None or worker.stdout is None:
             return None
+        _asked.add(worker)
         try:
             pickle.dump(request, worker.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             worker.stdin.flush()

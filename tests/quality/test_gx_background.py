@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import textwrap
@@ -89,6 +90,8 @@ def test_the_worker_ends_with_its_input():
         pytest.skip("GX was imported into the test process before")
     gx_runner.stop_worker()
     assert worker.returncode is not None and gx_runner._worker is None
+    # Never asked anything, it is not waited for while it finishes importing GX: it is killed.
+    assert worker.returncode == -signal.SIGKILL
 
 
 def _context(selection):
