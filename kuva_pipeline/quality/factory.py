@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import yaml
 
 from kuva_pipeline.metadata import pandas_column
 from kuva_pipeline.quality import gx_runner, pipeline, sql_rules
@@ -42,6 +41,7 @@ from kuva_pipeline.quality.suites import (
     Suite,
     load_sql_checks,
     load_suites,
+    read_yaml,
 )
 from kuva_pipeline.quality.waivers import WAIVERS_FILE, WaiverFile, load_waivers
 from kuva_pipeline.resources import WRITER_POOL, LandingResource, WarehouseResource
@@ -394,7 +394,7 @@ def _reference_values(reference_root: Path, spec: str) -> list[str]:
         if rows and key not in rows[0]:
             raise ValueError(f"{path.name} has no column {key!r}")
         return sorted({r[key] for r in rows if r.get(key) not in (None, "")})
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path.read_text(encoding="utf-8")) or {}
     for part in key.split("."):
         data = data.get(part, {}) if isinstance(data, dict) else {}
     if isinstance(data, dict):

@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kuva_pipeline.quality.config import CHECKS_DIR
+from kuva_pipeline.quality.suites import read_yaml
 
 WAIVERS_FILE = "waivers.yaml"
 
@@ -131,7 +132,7 @@ def load_waivers(path: Path | None = None) -> WaiverFile:
     if not path.exists():
         return WaiverFile((), ())
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = read_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         return WaiverFile((), (f"{path}: not readable YAML, no waiver applies: {exc}",))
     entries = data.get("waivers") if isinstance(data, dict) else None

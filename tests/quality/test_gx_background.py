@@ -84,6 +84,7 @@ def test_the_worker_validates_and_a_failed_worker_is_replaced_by_validating_here
 
 
 def test_the_worker_ends_with_its_input():
+    gx_runner.stop_worker()  # one an earlier test of this process started and asked
     gx_runner.start_worker()
     worker = gx_runner._worker
     if worker is None:  # GX is already loaded in this process: no worker to start
