@@ -66,6 +66,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str | None = None, inst_data: Any = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._tables_found: set[str] = set()
         if base_dir is None:
             home = os.environ.get("DAGSTER_HOME")
             if not home:
@@ -122,6 +123,26 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             with contextlib.suppress(FileNotFoundError):
                 os.utime(self.path_for_shard(event.run_id))
 
+    def has_table(self, table_name: str) -> bool:
+        """Whether the index database has a table, asked on its open engine.
+
+        Dagster asks before storing every check evaluation and every planned one (whether
+        the schema supports asset checks), and its storage built a new engine for each
+        question: about 1 ms an event, 0.4 s of a refresh of the bundled sample. A table
+        found is remembered: migrations only add tables (a wipe forgets them)."""
+        if table_name in self._tables_found:
+            return True
+        # Not under the storage's lock: Dagster asks this while storing an event, holding it.
+        engine = self._engines.get(INDEX_SHARD)
+        if engine is None:
+            found = super().has_table(table_name)
+        else:
+            with engine.connect() as conn:
+                found = bool(sa.inspect(conn).has_table(table_name))
+        if found:
+            self._tables_found.add(table_name)
+        return found
+
     def _close_engines(self) -> None:
         with self._db_lock:
             while self._engines:
@@ -129,6 +150,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def wipe(self) -> None:
         self._close_engines()  # the run databases' files are deleted
+        self._tables_found.clear()
         super().wipe()
 
     def delete_events(self, run_id: str) -> None:

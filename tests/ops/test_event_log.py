@@ -113,3 +113,39 @@ def test_it_keeps_few_run_databases_open(tmp_path, monkeypatch):
             instance.get_records_for_run(run_id)
         assert [s for s in storage._engines if s != "index"] == run_ids[-OPEN_RUN_DATABASES:]
     assert storage._engines == {}
+
+
+@dg.asset
+def checked_table() -> None:
+    """An asset with a check, so a run stores check evaluations (planned, then done)."""
+
+
+@dg.asset_check(asset=checked_table)
+def rows_present() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=True)
+
+
+def test_a_run_with_checks_asks_the_index_for_its_tables_once(tmp_path, monkeypatch):
+    home = _home(tmp_path)
+    with _instance(home, monkeypatch) as instance:
+        storage = instance.event_log_storage
+        made = []
+        real = PooledSqliteEventLogStorage.__mro__[1].has_table  # Dagster's: an engine per question
+        monkeypatch.setattr(
+            PooledSqliteEventLogStorage.__mro__[1], "has_table",
+            lambda self, name: made.append(name) or real(self, name),
+        )
+        for _ in range(3):
+            result = dg.materialize([checked_table, rows_present], instance=instance)
+            assert result.success
+        checks = instance.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(dg.AssetKey("checked_table"), "rows_present"), limit=10
+        )
+        # Three runs, each planned and evaluated: all recorded, as Dagster's own storage does.
+        assert [c.status.value for c in checks] == ["SUCCEEDED"] * 3
+        # Dagster built an engine for each of those six questions; here none is built once the
+        # index is open, and a table found is not asked about again.
+        assert made == []
+        assert storage.has_table("asset_check_executions")
+        assert not storage.has_table("no_such_table")
+        assert "no_such_table" not in storage._tables_found
