@@ -10,7 +10,6 @@ connection for the step with `session()`; it too is closed when the step ends.
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,7 +80,6 @@ class WarehouseResource(dg.ConfigurableResource):
     )
 
     _session: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
-    _session_thread: int | None = PrivateAttr(default=None)
 
     @property
     def file(self) -> Path:
@@ -101,7 +99,6 @@ class WarehouseResource(dg.ConfigurableResource):
             return
         with self.connect() as con:
             self._session = con
-            self._session_thread = threading.get_ident()
             try:
                 yield con
             finally:
@@ -117,18 +114,7 @@ class WarehouseResource(dg.ConfigurableResource):
         holds the file.
         """
         if self._session is not None:
-            if threading.get_ident() == self._session_thread:
-                yield self._session
-                return
-            # Another thread of the step (suites checked side by side): a cursor of the
-            # session, which DuckDB lets that thread use alongside it, with the same settings.
-            cursor = self._session.cursor()
-            try:
-                cursor.execute("SET TimeZone = 'Europe/Helsinki'")
-                sqlmacros.install(cursor)
-                yield cursor
-            finally:
-                cursor.close()
+            yield self._session
             return
         file = self.file
         if not read_only:

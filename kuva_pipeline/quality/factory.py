@@ -18,7 +18,6 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -581,22 +580,6 @@ def _evaluation(
     )
 
 
-SUITE_THREADS = 2
-"""Suites of a check step evaluated at once (the machine's two cores)."""
-
-
-def _table_size(warehouse: WarehouseResource, suite: Suite) -> int:
-    """Rows DuckDB estimates for a suite's table; for a view (`staging.nps_responses`), its
-    typed table's. Only the order the suites run in depends on it."""
-    with warehouse.connect() as con:
-        row = con.execute(
-            "SELECT max(estimated_size) FROM duckdb_tables() WHERE schema_name = ? "
-            "AND table_name IN (?, ? || '_typed')",
-            [suite.schema, suite.table, suite.table],
-        ).fetchone()
-    return int(row[0] or 0)
-
-
 def evaluate_plan(
     plan: StepPlan,
     selected: set[dg.AssetCheckKey],
@@ -615,9 +598,9 @@ def evaluate_plan(
     for item in items:
         if item.kind == "rule":
             by_suite[item.suite.path].append(item)
-
-    def run_one(suite_items: list[CheckItem]) -> dict[str, RuleResult]:
+    for suite_items in by_suite.values():
         suite = suite_items[0].suite
+        source = index.source_of(suite_items[0].asset, suite.source)
         raw = index.raw_sources.get(suite_items[0].asset)
         personal = set(raw.personal_fields) if raw else set()
         started = time.perf_counter()
@@ -631,17 +614,8 @@ def evaluate_plan(
                 i.name: RuleResult(i.name, success=False, errors=[str(exc).strip()]) for i in suite_items
             }
         logger.debug(f"{suite.path.name}: {len(suite_items)} rule(s) in {time.perf_counter() - started:.2f} s")
-        return results
-
-    # Two suites at a time, the largest tables first, each on a cursor of its own: a suite
-    # alternates DuckDB's scans with Python between them, and the small tables' suites use
-    # one core, so the NPS suite of a long range runs beside all the others.
-    ordered = sorted(by_suite.values(), key=lambda items: -_table_size(warehouse, items[0].suite))
-    with ThreadPoolExecutor(SUITE_THREADS) as pool:
-        for suite_items, results in zip(ordered, pool.map(run_one, ordered), strict=True):
-            source = index.source_of(suite_items[0].asset, suite_items[0].suite.source)
-            for item in suite_items:
-                out[item.check_key] = _evaluation(item, results[item.name], window, source)
+        for item in suite_items:
+            out[item.check_key] = _evaluation(item, results[item.name], window, source)
     sql_items = [i for i in items if i.kind in {"sql", "schema"}]
     if sql_items:
         params = {"partition_start": window[0], "partition_end": window[1]} if window else {}

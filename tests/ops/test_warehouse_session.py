@@ -46,34 +46,3 @@ def test_a_failing_step_still_closes_its_session(tmp_path):
     # Another process could take the write lock now; here, a new session opens.
     with warehouse.session() as again:
         assert again.execute("SELECT 1").fetchone() == (1,)
-
-
-def test_another_thread_of_the_step_gets_a_cursor_of_the_session_with_its_settings(tmp_path):
-    from concurrent.futures import ThreadPoolExecutor
-
-    warehouse = WarehouseResource(path=str(tmp_path / "kuva.duckdb"))
-    with warehouse.session() as con:
-        con.execute("CREATE TEMP TABLE scratch AS SELECT 42 AS answer")
-        con.execute("CREATE TABLE main.shared AS SELECT 7 AS x")
-
-        def in_thread(_):
-            with warehouse.connect() as cur:
-                own_temp = cur.execute(
-                    "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'scratch'"
-                ).fetchone()[0]
-                return (
-                    cur is con,
-                    own_temp,
-                    cur.execute("SELECT x FROM main.shared").fetchone()[0],
-                    cur.execute("SELECT current_setting('TimeZone')").fetchone()[0],
-                    # The SQL macros: 1.3.2024 9:05 read as a Finnish time.
-                    str(cur.execute("SELECT fi_timestamp('1.3.2024 9:05')").fetchone()[0]),
-                )
-
-        with ThreadPoolExecutor(2) as pool:
-            seen = list(pool.map(in_thread, range(2)))
-        # Not the session's connection (its temporary table is not there), the same database.
-        assert seen == [(False, 0, 7, "Europe/Helsinki", "2024-03-01 09:05:00")] * 2
-        # The session itself is untouched and still the step's own thread's connection.
-        with warehouse.connect() as again:
-            assert again is con and again.execute("SELECT answer FROM scratch").fetchone() == (42,)
