@@ -3,9 +3,10 @@
 Importing GX costs some 2.5 s of one core, and a thread of the run's own process
 cannot take it off the run's path: the import holds the interpreter, so beside
 Dagster's start-up, dbt or a Python-bound load it only takes turns with them.
-`kuva refresh`, and a run that validates with GX as its raw feeds load, start
-this process instead (`gx_runner.start_worker`): it imports GX on the other core
-and builds the ephemeral context, and the check step sends it its frames.
+`kuva refresh` of the whole job as it starts up, and any other run that validates
+with GX as its raw feeds load, start this process instead (`gx_runner.start_worker`):
+it imports GX on the other core and builds the ephemeral context, and the check
+step sends it its frames.
 
 Protocol: on its standard input, pickled requests `(frame, rules, row_id,
 value_sets)`; on its standard output, for each, the pickled result of
