@@ -2,8 +2,8 @@
 
 Each source declares its fields and how its files are read (CSV with its
 delimiter, an Excel workbook, a JSON array, or paginated API JSON). The loader
-reads each file inside DuckDB, numbers its records, hashes each row, assigns it
-to the Helsinki-local day it belongs to, and replaces the loaded partitions (or,
+reads each file inside DuckDB, numbers its records, assigns each to the
+Helsinki-local day it belongs to, and replaces the loaded partitions (or,
 for an unpartitioned source, the whole table) in one transaction. A long range
 is read a chunk of months ahead of the one being stored, on a second cursor. Rerunning
 leaves the table identical: a row that did not change keeps its `_loaded_at`.
@@ -903,9 +903,10 @@ def load_raw(
                 if on_file:
                     for done, total, name in chunk_progress:
                         on_file(done, total, name)
-                # Read by its name, as a variable of this function: DuckDB's scan of a Python
-                # variable lets it go when the statement ends, where a registered one (and the
-                # memory of every chunk) was held until the transaction's end.
+                # Read by its name, as a variable of this function (DuckDB looks it up in the
+                # frame that calls `execute`): the scan of a Python variable lets it go when the
+                # statement ends, where a registered one (and the memory of every chunk) was held
+                # until the transaction's end (duckdb-python issue 469).
                 incoming_rows = pyarrow.concat_tables(chunk_parts)  # noqa: F841 (read in SQL)
                 del chunk_parts
                 incoming = f"""
