@@ -33,7 +33,7 @@ OWNER = "team:kuva-data"
 WRITER_POOL = "duckdb_writer"
 """Every asset that writes the warehouse takes this pool; the instance limits it to 1."""
 
-SCHEMAS: tuple[str, ...] = ("raw", "catalog", "staging", "quarantine", "meters", "marts", "quality", "bi")
+SCHEMAS: tuple[str, ...] = settings.WAREHOUSE_SCHEMAS
 
 WRITER_SETTINGS: dict[str, object] = {"max_vacuum_tasks": 0}
 """DuckDB settings of every connection that writes the warehouse (the dbt profile sets the same).

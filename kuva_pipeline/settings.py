@@ -28,9 +28,14 @@ DEFAULTS: dict[str, str] = {
 DATABASE_FILES = ("KUVA_WAREHOUSE_PATH", "KUVA_BI_PATH")
 """The settings that name DuckDB files."""
 
-SCHEMAS = ("raw", "staging", "quarantine", "meters", "marts", "bi", "catalog", "quality", "main")
-"""The schemas of the warehouse and the snapshot. DuckDB names a database after its file,
-and a database named like one of its schemas makes `bi.scorecard` ambiguous."""
+WAREHOUSE_SCHEMAS: tuple[str, ...] = (
+    "raw", "catalog", "staging", "quarantine", "meters", "marts", "quality", "bi"
+)
+"""The warehouse's schemas (every writing connection makes sure they exist)."""
+
+RESERVED_FILE_NAMES = (*WAREHOUSE_SCHEMAS, "main")
+"""Names a DuckDB file of the project may not have: DuckDB names a database after its file,
+and a database named like one of its schemas (`bi.duckdb`) makes `bi.scorecard` ambiguous."""
 
 
 def path_setting(name: str) -> Path:
@@ -40,11 +45,11 @@ def path_setting(name: str) -> Path:
     any work, rather than failing at its first query."""
     raw = os.environ.get(name) or DEFAULTS[name]
     path = Path(raw)
-    if name in DATABASE_FILES and path.stem.lower() in SCHEMAS:
+    if name in DATABASE_FILES and path.stem.lower() in RESERVED_FILE_NAMES:
         raise ValueError(
             f"{name}={raw}: DuckDB names the database after the file, and {path.stem!r} is also "
             f"a schema in it, so its tables could not be told apart; name the file otherwise "
-            f"(not one of {', '.join(SCHEMAS)}), e.g. kuva_{path.stem}.duckdb"
+            f"(not one of {', '.join(RESERVED_FILE_NAMES)}), e.g. kuva_{path.stem}.duckdb"
         )
     return path if path.is_absolute() else PROJECT_ROOT / path
 
