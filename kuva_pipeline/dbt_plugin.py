@@ -15,5 +15,6 @@ class Plugin(BasePlugin):
         sqlmacros.install(conn)
 
     def configure_cursor(self, cursor) -> None:
-        # dbt runs each statement on a cursor, a connection of its own for temporary macros.
+        # dbt opens a cursor for every model and test: the macros, made once for the DuckDB
+        # instance, only need to be on its search path (`sqlmacros.install`).
         sqlmacros.install(cursor)

@@ -33,9 +33,10 @@ WAREHOUSE_SCHEMAS: tuple[str, ...] = (
 )
 """The warehouse's schemas (every writing connection makes sure they exist)."""
 
-RESERVED_FILE_NAMES = (*WAREHOUSE_SCHEMAS, "main")
+RESERVED_FILE_NAMES = (*WAREHOUSE_SCHEMAS, "main", "kuva_macros")
 """Names a DuckDB file of the project may not have: DuckDB names a database after its file,
-and a database named like one of its schemas (`bi.duckdb`) makes `bi.scorecard` ambiguous."""
+and a database named like one of its schemas (`bi.duckdb`) makes `bi.scorecard` ambiguous;
+`kuva_macros` is the in-memory database of the SQL macros (`sqlmacros.CATALOG`)."""
 
 
 def path_setting(name: str) -> Path:

@@ -135,7 +135,10 @@ def test_the_selection_error_in_finnish(project_env, capsys):
     assert "Tarkoititko: key:marts/scorecard" in out
 
 
-@pytest.mark.parametrize(("setting", "name"), [("KUVA_BI_PATH", "bi.duckdb"), ("KUVA_WAREHOUSE_PATH", "Raw.duckdb")])
+@pytest.mark.parametrize(
+    ("setting", "name"),
+    [("KUVA_BI_PATH", "bi.duckdb"), ("KUVA_WAREHOUSE_PATH", "Raw.duckdb"), ("KUVA_WAREHOUSE_PATH", "kuva_macros.duckdb")],
+)
 def test_a_database_file_named_after_a_schema_is_refused_before_the_run(
     project_env, monkeypatch, tmp_path, capsys, setting, name
 ):

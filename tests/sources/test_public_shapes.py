@@ -49,7 +49,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from kuva_pipeline import sqlmacros
+from kuva_pipeline import settings, sqlmacros
 from kuva_pipeline.runner import partition_range_tags, with_siblings
 from tests.conftest import with_dbt
 from tests.sources.conftest import FIXTURES, resources, rows
@@ -293,6 +293,51 @@ def test_control_characters_are_named_with_their_field(con):
     )
     # Tabs and line breaks are text (a quoted CSV value may hold them).
     assert con.execute("SELECT control_reason('title', 'a' || chr(9) || 'b' || chr(10))").fetchone()[0] is None
+
+
+# What counts as a control character, by hand: C0 except tab, line feed and carriage return,
+# and DEL. The rest of the list is what the macro's JSON test flags for a second look (quotes,
+# backslashes, the three allowed controls) or leaves alone (C1 controls, line separators).
+_CONTROLS = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]
+_TEXT = [0x09, 0x0A, 0x0D, 0x20, 0x22, 0x2F, 0x5C, 0x7E, 0x80, 0x85, 0x9F, 0xA0, 0x2028, 0x1F600]
+
+
+@pytest.mark.parametrize("code", _CONTROLS + _TEXT)
+def test_has_control_flags_exactly_the_c0_controls_and_del(con, code):
+    for text in (chr(code), f"abc{chr(code)}", f"{chr(code)}xyz", f'a"b\\c{chr(code)}d'):
+        got = con.execute("SELECT has_control(?)", [text]).fetchone()[0]
+        assert got is (code in _CONTROLS), (hex(code), text)
+    assert con.execute("SELECT has_control(NULL::VARCHAR)").fetchone()[0] is None
+
+
+def test_macros_reach_every_cursor_of_the_instance(tmp_path):
+    """Made once per DuckDB instance: a cursor opened later has them without making them again."""
+    path = tmp_path / "w.duckdb"
+    first = duckdb.connect(str(path))
+    try:
+        sqlmacros.install(first)
+        made = first.execute(
+            "SELECT count(*) FROM duckdb_functions() WHERE database_name = ?", [sqlmacros.CATALOG]
+        ).fetchone()[0]
+        assert made == len(sqlmacros.MACROS)
+        assert sqlmacros.CATALOG in settings.RESERVED_FILE_NAMES  # no warehouse file may take its name
+        cursor = first.cursor()
+        sqlmacros.install(cursor)
+        assert cursor.execute("SELECT fi_integer('1 234'), has_control('a' || chr(1))").fetchone() == (1234, True)
+        # Nothing of them is stored in the warehouse file.
+        cursor.execute("CREATE TABLE t AS SELECT 1 AS a")
+    finally:
+        first.close()
+    reopened = duckdb.connect(str(path), read_only=True)
+    try:
+        assert reopened.execute(
+            "SELECT count(*) FROM duckdb_functions() WHERE function_type = 'macro' AND database_name = 'w'"
+        ).fetchone()[0] == 0
+        # Read-only, where no in-memory database can be attached, they are the connection's own.
+        sqlmacros.install(reopened)
+        assert reopened.execute("SELECT fi_integer('12'), count(*) FROM t").fetchone() == (12, 1)
+    finally:
+        reopened.close()
 
 
 # -- HappyOrNot API v2 -----------------------------------------------------------------------------
