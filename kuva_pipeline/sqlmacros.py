@@ -136,19 +136,26 @@ def install(con) -> None:
     An instance opened read-only cannot attach an in-memory database: there the macros are
     temporary ones of `con`.
     """
+    attached = "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?"
+    if con.execute(attached, [CATALOG]).fetchone()[0]:
+        # Made already for this instance (every call but the first): a cursor's whole cost.
+        con.execute(SEARCH_PATH)
+        return
     if con.execute("SELECT current_setting('access_mode')").fetchone()[0] == "read_only":
         for sql in MACROS:
             con.execute(sql.replace("MACRO {catalog}.main.", "TEMP MACRO "))
         return
     with _installing:
-        attached = con.execute(
-            "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [CATALOG]
-        ).fetchone()[0]
-        if not attached:
-            con.execute(f"ATTACH ':memory:' AS {CATALOG}")
-            # The macros call each other by their bare names, resolved when they are made.
-            con.execute(SEARCH_PATH)
-            for sql in MACROS:
-                con.execute(sql.replace("{catalog}", CATALOG))
-            return
+        # On a cursor of its own, outside any transaction `con` has open (which may already
+        # write to the warehouse, and a transaction writes to one database only).
+        maker = con.cursor()
+        try:
+            if not maker.execute(attached, [CATALOG]).fetchone()[0]:
+                maker.execute(f"ATTACH ':memory:' AS {CATALOG}")
+                # The macros call each other by their bare names, resolved when they are made.
+                maker.execute(SEARCH_PATH)
+                for sql in MACROS:
+                    maker.execute(sql.replace("{catalog}", CATALOG))
+        finally:
+            maker.close()
     con.execute(SEARCH_PATH)

@@ -328,6 +328,19 @@ def test_macros_reach_every_cursor_of_the_instance(tmp_path):
         cursor.execute("CREATE TABLE t AS SELECT 1 AS a")
     finally:
         first.close()
+    # First made while a transaction of the caller already writes to the warehouse: the
+    # macros go in on a cursor of their own, and the caller's transaction goes on.
+    busy = duckdb.connect(str(path))
+    try:
+        busy.execute("BEGIN")
+        busy.execute("INSERT INTO t VALUES (2)")
+        sqlmacros.install(busy)
+        busy.execute("INSERT INTO t SELECT fi_integer('3')")
+        busy.execute("COMMIT")
+        assert busy.execute("SELECT list(a ORDER BY a) FROM t").fetchone()[0] == [1, 2, 3]
+        busy.execute("DELETE FROM t WHERE a > 1")
+    finally:
+        busy.close()
     reopened = duckdb.connect(str(path), read_only=True)
     try:
         assert reopened.execute(
