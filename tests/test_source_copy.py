@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from kuva_pipeline import sqlmacros
 from kuva_pipeline.publish import STALE_TMP_SECONDS, publish_source_copy
 from kuva_pipeline.resources import WarehouseResource
 from kuva_pipeline.timetravel import _mirror, source_copy_path, source_tables
@@ -103,9 +104,10 @@ def test_the_copy_holds_every_source_time_travel_reads_and_names_the_refresh(
     assert warehouse.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_source_copy'"
     ).fetchone() == (0,)
+    # (The SQL macros' in-memory database is attached to every warehouse connection.)
     assert warehouse.execute(
-        "SELECT count(*) FROM duckdb_databases() WHERE NOT internal"
-    ).fetchone() == (1,)
+        "SELECT list(database_name ORDER BY database_name) FROM duckdb_databases() WHERE NOT internal"
+    ).fetchone()[0] == ["kuva", sqlmacros.CATALOG]
     assert warehouse.execute('SELECT name FROM raw."checkins"').fetchall() == [("raw.checkins",)]
 
     # Time travel's views over the copy: one per source, each reading its table, and none

@@ -20,6 +20,7 @@ import duckdb
 import psycopg2
 import pytest
 
+from kuva_pipeline import sqlmacros
 from kuva_pipeline.publish import publish_postgres, publish_snapshot
 from kuva_pipeline.resources import WarehouseResource
 
@@ -147,9 +148,10 @@ def test_snapshot_holds_the_bi_schema_as_tables(warehouse, tmp_path):
         ).fetchone()
         assert storage == ("v1.0.0+",)
     # The warehouse connection is left as it was: usable, nothing attached.
+    # (The SQL macros' in-memory database is attached to every warehouse connection.)
     assert warehouse.execute(
-        "SELECT count(*) FROM duckdb_databases() WHERE NOT internal"
-    ).fetchone() == (1,)
+        "SELECT list(database_name ORDER BY database_name) FROM duckdb_databases() WHERE NOT internal"
+    ).fetchone()[0] == ["kuva", sqlmacros.CATALOG]
 
 
 def test_failed_snapshot_keeps_the_previous_one(warehouse, tmp_path):
