@@ -35,6 +35,10 @@ WRITER_POOL = "duckdb_writer"
 
 SCHEMAS: tuple[str, ...] = settings.WAREHOUSE_SCHEMAS
 
+DEFAULT_MEMORY_LIMIT = "700MB"
+"""DuckDB's memory limit unless KUVA_DUCKDB_MEMORY_LIMIT says otherwise (assets/profiles.yml
+gives dbt the same default)."""
+
 WRITER_SETTINGS: dict[str, object] = {"max_vacuum_tasks": 0}
 """DuckDB settings of every connection that writes the warehouse (the dbt profile sets the same).
 
@@ -74,7 +78,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     path: str = Field(description="Path of the DuckDB file; relative paths start at the project root.")
     memory_limit: str = Field(
-        default="700MB",
+        default=DEFAULT_MEMORY_LIMIT,
         description="DuckDB memory limit of the warehouse database in a process, shared by its "
         "connections (KUVA_DUCKDB_MEMORY_LIMIT).",
     )
@@ -226,7 +230,7 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
     return {
         "warehouse": WarehouseResource(
             path=settings.resource_value("KUVA_WAREHOUSE_PATH"),
-            memory_limit=os.environ.get("KUVA_DUCKDB_MEMORY_LIMIT") or "700MB",
+            memory_limit=os.environ.get("KUVA_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
         ),
         "landing": LandingResource(
             root=settings.resource_value("KUVA_LANDING_DIR"),

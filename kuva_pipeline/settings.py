@@ -13,6 +13,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from kuva_pipeline.sqlmacros import CATALOG as MACRO_CATALOG
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # name -> default relative to the project root
@@ -33,10 +35,10 @@ WAREHOUSE_SCHEMAS: tuple[str, ...] = (
 )
 """The warehouse's schemas (every writing connection makes sure they exist)."""
 
-RESERVED_FILE_NAMES = (*WAREHOUSE_SCHEMAS, "main", "kuva_macros")
+RESERVED_FILE_NAMES = (*WAREHOUSE_SCHEMAS, "main", MACRO_CATALOG)
 """Names a DuckDB file of the project may not have: DuckDB names a database after its file,
-and a database named like one of its schemas (`bi.duckdb`) makes `bi.scorecard` ambiguous;
-`kuva_macros` is the in-memory database of the SQL macros (`sqlmacros.CATALOG`)."""
+and a database named like one of its schemas (`bi.duckdb`) makes `bi.scorecard` ambiguous,
+as one named like the SQL macros' in-memory database (`sqlmacros.CATALOG`) could not be attached."""
 
 
 def path_setting(name: str) -> Path:
@@ -49,7 +51,7 @@ def path_setting(name: str) -> Path:
     if name in DATABASE_FILES and path.stem.lower() in RESERVED_FILE_NAMES:
         raise ValueError(
             f"{name}={raw}: DuckDB names the database after the file, and {path.stem!r} is also "
-            f"a schema in it, so its tables could not be told apart; name the file otherwise "
+            f"the name of a schema or database beside it, so its tables could not be told apart; name the file otherwise "
             f"(not one of {', '.join(RESERVED_FILE_NAMES)}), e.g. kuva_{path.stem}.duckdb"
         )
     return path if path.is_absolute() else PROJECT_ROOT / path
