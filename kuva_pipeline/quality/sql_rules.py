@@ -5,7 +5,7 @@ Great Expectations: GX 1.x cannot run its SQL engine on DuckDB (it closes the
 connection before fetching, so every metric comes back empty), and its pandas
 engine needs the whole range copied out of DuckDB first, which was most of a
 check step's time. This module compiles the rules of a suite into one SELECT
-over the run's partition range, with a `count(*) FILTER (WHERE ...)` per rule
+over the run's partition range, with a `count_if(...)` per rule
 (and a GROUP BY of the repeated values per uniqueness rule), and asks a
 second query for the first failing rows of the failing rules only. Nothing is
 copied into pandas.
@@ -422,9 +422,15 @@ def _evaluate(
 
 
 def _count_where(*conditions: str) -> str:
-    """`count(*)` of the rows meeting every condition; a condition that is `TRUE` is left out."""
+    """The count of the rows meeting every condition; a condition that is `TRUE` is left out.
+
+    `count_if(c)`, not `count(*) FILTER (WHERE c)`: both count the rows where `c` is true (not
+    false, not NULL), but DuckDB runs an aggregate's FILTER as a selection of its own for every
+    aggregate, and reads `c` as a plain column instead: the NPS presses' counting scan took a
+    fifth less time (0.93 s to 0.74 s on ten million rows). Over no rows at all `count_if` is
+    NULL, where a count is 0."""
     kept = [c for c in conditions if c != "TRUE"]
-    return f"count(*) FILTER (WHERE {' AND '.join(kept)})" if kept else "count(*)"
+    return f"coalesce(count_if({' AND '.join(kept)}), 0)" if kept else "count(*)"
 
 
 def _examples(

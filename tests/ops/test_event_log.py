@@ -13,9 +13,15 @@ import uuid
 from pathlib import Path
 
 import dagster as dg
+import sqlalchemy as sa
 import yaml
 
-from kuva_pipeline.event_log import OPEN_RUN_DATABASES, PooledSqliteEventLogStorage
+from kuva_pipeline.event_log import (
+    INDEX_SHARD,
+    OPEN_RUN_DATABASES,
+    PooledSqliteEventLogStorage,
+    _sync_normal_under_wal,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 POOLED = (
@@ -149,3 +155,26 @@ def test_a_run_with_checks_asks_the_index_for_its_tables_once(tmp_path, monkeypa
         assert storage.has_table("asset_check_executions")
         assert not storage.has_table("no_such_table")
         assert "no_such_table" not in storage._tables_found
+
+
+SYNCHRONOUS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}  # SQLite's PRAGMA synchronous values
+
+
+def test_its_databases_sync_at_commit_only_where_wal_keeps_them_consistent(tmp_path, monkeypatch):
+    home = _home(tmp_path)
+    with _instance(home, monkeypatch) as instance:
+        run_id = months_job.execute_in_process(instance=instance).run_id
+        storage = instance.event_log_storage
+        for shard in (INDEX_SHARD, run_id):
+            with storage._engine(shard).connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal", shard
+                assert SYNCHRONOUS[conn.exec_driver_sql("PRAGMA synchronous").scalar()] == "NORMAL", shard
+    # A database in SQLite's default rollback journal keeps FULL.
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'plain.db'}")
+    sa.event.listen(engine, "connect", _sync_normal_under_wal)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
+            assert SYNCHRONOUS[conn.exec_driver_sql("PRAGMA synchronous").scalar()] == "FULL"
+    finally:
+        engine.dispose()
