@@ -66,15 +66,22 @@ occurrences AS (
     WHERE _partition_date NOT BETWEEN {{ window_start() }} AND {{ window_end() }}
       AND nullif(trim("Varaus ID"), '') IN (SELECT reservation_id FROM unioned WHERE origin = 'statistics')
 ),
+repeated AS MATERIALIZED (
+    -- Ids seen more than once. Almost every reservation is seen once, so only these are
+    -- ranked: a window over every copy sorted the whole range (half the model's query).
+    SELECT origin, reservation_id FROM occurrences
+    WHERE reservation_id IS NOT NULL
+    GROUP BY origin, reservation_id HAVING count(*) > 1
+),
 ranked AS (
     -- The same reservation twice (overlapping pages, a repeated export): the first in file order stays.
     SELECT
-        _source_file, _record_index,
+        o._source_file, o._record_index,
         row_number() OVER w AS _nth,
-        first_value(_source_file || ':' || _record_index) OVER w AS _first
-    FROM occurrences
-    WHERE reservation_id IS NOT NULL
-    WINDOW w AS (PARTITION BY origin, reservation_id ORDER BY _source_file, _record_index)
+        first_value(o._source_file || ':' || o._record_index) OVER w AS _first
+    FROM occurrences o
+    SEMI JOIN repeated r ON r.origin = o.origin AND r.reservation_id = o.reservation_id
+    WINDOW w AS (PARTITION BY o.origin, o.reservation_id ORDER BY o._source_file, o._record_index)
 ),
 joined AS (
     SELECT
