@@ -69,11 +69,10 @@ def _sync_normal_under_wal(dbapi_connection: Any, _record: Any) -> None:
     SQLite's default (FULL) syncs the write-ahead log to disk at every commit, and Dagster
     commits two or three times an event: without it, 2.6 to 1.8 ms a materialization and 6.3
     to 5.2 ms a check result (`python -m benchmarks.event_log [--kind checks]`). Under WAL,
-    NORMAL keeps the database
-    consistent through any crash; only a power cut or an operating-system crash can lose the
-    last commits, the final events of a run that the cut stopped anyway (run monitoring
-    marks such a run failed). A database in another journal mode keeps FULL: there, NORMAL
-    could corrupt it on a power cut.
+    NORMAL keeps the database consistent through any crash; only a power cut or an
+    operating-system crash can lose the last commits, the final events of a run that the
+    cut stopped anyway (run monitoring marks such a run failed). A database in another
+    journal mode keeps FULL: there, NORMAL could corrupt it on a power cut.
     """
     cursor = dbapi_connection.cursor()
     try:
