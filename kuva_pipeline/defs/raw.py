@@ -1,6 +1,7 @@
 """Raw assets: one per source table, loading landing files as-is with file lineage."""
 
 
+import time
 from datetime import UTC, date, datetime
 
 import dagster as dg
@@ -47,6 +48,26 @@ def _start_gx_worker(context: dg.AssetExecutionContext) -> None:
         gx_runner.start_worker()
 
 
+PROGRESS_SECONDS = 2.0
+"""How often a raw load reports the files it has read, at most: a line every two seconds of
+a long load, and one at its end. (A line every fifty files wrote some sixty events for a city
+backfill's small daily files, and none before the end of the NPS load's large ones.)"""
+
+
+class FileProgress:
+    """Reports `read i/n files (last: name)` at most every PROGRESS_SECONDS, and the last file."""
+
+    def __init__(self, say, clock=time.monotonic, every: float = PROGRESS_SECONDS) -> None:
+        self.say, self.clock, self.every = say, clock, every
+        self.last = clock()
+
+    def __call__(self, i: int, n: int, name: str) -> None:
+        now = self.clock()
+        if i == n or now - self.last >= self.every:
+            self.last = now
+            self.say(f"read {i}/{n} files (last: {name})")
+
+
 def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
     """A partitioned source loads the run's months; an unpartitioned one reloads every file."""
     partitioned = source.partitioned
@@ -84,9 +105,7 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
             start, end = date.min, date.max
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
 
-        def progress(i: int, n: int, name: str) -> None:
-            if i == n or i % 50 == 0:
-                context.log.info(f"{source.qualified}: read {i}/{n} files (last: {name})")
+        progress = FileProgress(lambda line: context.log.info(f"{source.qualified}: {line}"))
 
         try:
             guard = guard_from_env(source)

@@ -139,3 +139,22 @@ def test_the_store_gives_up_insertion_order_only_while_it_loads(tmp_path, landin
     assert _order_kept(tmp_path, landing) is True
     (landing / "t_2021-03.csv").write_text("id,day,n\nc1,1.3.2021,5,extra\n", encoding="utf-8")
     assert _order_kept(tmp_path, landing, LandingFileError) is True
+
+
+def test_a_load_reports_its_files_every_two_seconds_and_at_the_end():
+    from kuva_pipeline.defs.raw import FileProgress
+
+    lines: list[str] = []
+    now = [100.0]
+    progress = FileProgress(lines.append, clock=lambda: now[0])
+    # Five files read at 0.5 s, 1.9 s, 2.1 s, 3.0 s and 4.2 s after the load's start.
+    for i, t in enumerate((0.5, 1.9, 2.1, 3.0, 4.2), start=1):
+        now[0] = 100.0 + t
+        progress(i, 6, f"f{i}.csv")
+    now[0] = 104.3
+    progress(6, 6, "f6.csv")  # the last file is always reported
+    assert lines == [
+        "read 3/6 files (last: f3.csv)",  # 2.1 s after the start
+        "read 5/6 files (last: f5.csv)",  # 2.1 s after that
+        "read 6/6 files (last: f6.csv)",
+    ]
