@@ -888,16 +888,8 @@ def load_raw(
             if i < len(plans) and plans[i][1]:
                 ahead[i] = pool.submit(read_chunk, plans[i][1])
 
-        # The store may put a chunk's rows down in any order: each record's place is its
-        # `_record_index`, and a chunk is a few months, so its row groups still hold about a
-        # month each for the zone maps. Kept in order, DuckDB left a partly filled row group
-        # behind each insert's threads (171 row groups for the city's presses, 114 without),
-        # and the NPS load took 8.1 s instead of 7.6 s. The connection's own setting is back
-        # when the load ends.
-        keep_order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute("SET preserve_insertion_order = false")
             read_ahead(0)
             for i, (scope, files) in enumerate(plans):
                 read_ahead(i + 1)
@@ -1003,7 +995,6 @@ def load_raw(
             raise
         finally:
             rcon.close()
-            con.execute(f"SET preserve_insertion_order = {str(bool(keep_order)).lower()}")
     mismatches = []
     for group, counts in sorted(pages.items()):
         declared = {d for d, _ in counts if d is not None}

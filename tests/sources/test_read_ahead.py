@@ -121,26 +121,6 @@ def load_rows(tmp_path: Path):
         ).fetchall()
 
 
-def _order_kept(tmp_path: Path, folder: Path, expect_error: type[Exception] | None = None) -> bool:
-    """Load on one connection, then read its own `preserve_insertion_order` setting."""
-    warehouse = WarehouseResource(path=str(tmp_path / "w.duckdb"))
-    with warehouse.connect() as con:
-        if expect_error is None:
-            load_raw(con, SOURCE, folder.parent, date(2021, 1, 1), date(2021, 4, 30), T0)
-        else:
-            with pytest.raises(expect_error):
-                load_raw(con, SOURCE, folder.parent, date(2021, 1, 1), date(2021, 4, 30), T0)
-        return con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
-
-
-def test_the_store_gives_up_insertion_order_only_while_it_loads(tmp_path, landing):
-    # DuckDB keeps insertion order by default; the load stores without it, then gives the
-    # connection its own setting back, after a load that worked and after one that failed.
-    assert _order_kept(tmp_path, landing) is True
-    (landing / "t_2021-03.csv").write_text("id,day,n\nc1,1.3.2021,5,extra\n", encoding="utf-8")
-    assert _order_kept(tmp_path, landing, LandingFileError) is True
-
-
 def test_a_load_reports_its_files_every_two_seconds_and_at_the_end():
     from kuva_pipeline.defs.raw import FileProgress
 
