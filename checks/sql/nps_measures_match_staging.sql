@@ -5,17 +5,22 @@ description: The NPS meter's answers per month and year equal the valid NPS answ
 why: A meter total that does not add up to the rows it comes from is a broken meter, whatever its colour; the scorecard must not score it.
 requires: [staging.nps_responses]
 --- */
-WITH answers AS (
-    SELECT local_date, coalesce(service_area, (SELECT code FROM staging.ref_service_areas WHERE kind = 'division')) AS service_area
+WITH monthly AS (
+    -- The valid NPS answers per month and service area: a few hundred rows, from which the
+    -- months, the years and the division's totals are added up below.
+    SELECT date_trunc('month', local_date)::DATE AS period_start,
+           coalesce(service_area, (SELECT code FROM staging.ref_service_areas WHERE kind = 'division')) AS service_area,
+           count(*) AS answers
     FROM staging.nps_responses
     WHERE is_nps_survey AND NOT is_misuse
+    GROUP BY ALL
 ),
 staged AS (
-    SELECT grain, period_start, service_area, count(*) AS answers
+    SELECT grain, period_start, service_area, sum(answers) AS answers
     FROM (
-        SELECT 'month' AS grain, date_trunc('month', local_date)::DATE AS period_start, service_area FROM answers
+        SELECT 'month' AS grain, period_start, service_area, answers FROM monthly
         UNION ALL
-        SELECT 'year', date_trunc('year', local_date)::DATE, service_area FROM answers
+        SELECT 'year', date_trunc('year', period_start)::DATE, service_area, answers FROM monthly
     )
     GROUP BY GROUPING SETS ((grain, period_start, service_area), (grain, period_start))
 ),
