@@ -160,7 +160,7 @@ def test_a_run_with_checks_asks_the_index_for_its_tables_once(tmp_path, monkeypa
 SYNCHRONOUS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}  # SQLite's PRAGMA synchronous values
 
 
-def test_its_databases_sync_at_commit_only_where_wal_keeps_them_consistent(tmp_path, monkeypatch):
+def test_its_databases_sync_at_checkpoints_only_where_wal_keeps_them_consistent(tmp_path, monkeypatch):
     home = _home(tmp_path)
     with _instance(home, monkeypatch) as instance:
         run_id = months_job.execute_in_process(instance=instance).run_id
