@@ -2,6 +2,7 @@
 
 
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import dagster as dg
@@ -57,7 +58,12 @@ backfill's small daily files, and none before the end of the NPS load's large on
 class FileProgress:
     """Reports `read i/n files (last: name)` at most every PROGRESS_SECONDS, and the last file."""
 
-    def __init__(self, say, clock=time.monotonic, every: float = PROGRESS_SECONDS) -> None:
+    def __init__(
+        self,
+        say: Callable[[str], None],
+        clock: Callable[[], float] = time.monotonic,
+        every: float = PROGRESS_SECONDS,
+    ) -> None:
         self.say, self.clock, self.every = say, clock, every
         self.last = clock()
 
