@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -203,3 +204,55 @@ def test_a_run_reuses_the_written_manifest_when_it_names_the_warehouse(monkeypat
     monkeypatch.setenv("KUVA_WAREHOUSE_PATH", str(tmp_path / "elsewhere.duckdb"))
     assert dbt_runner.runtime_manifest() == "parsed"
     assert parses == [str(DBT_DIR)]
+
+
+def test_persist_docs_comments_in_one_statement_and_skips_a_missing_column(tmp_path):
+    """The project's `duckdb__persist_docs` (assets/macros/persist_docs.sql) in a project of
+    its own: the relation and column comments land in one statement, and a documented column
+    the model lacks is skipped with a warning, not an error, as dbt's default does."""
+    project = tmp_path / "p"
+    (project / "models").mkdir(parents=True)
+    (project / "macros").mkdir()
+    (project / "macros" / "persist_docs.sql").write_text(
+        (DBT_DIR / "macros" / "persist_docs.sql").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (project / "dbt_project.yml").write_text(
+        "name: p\nversion: '1.0.0'\nprofile: p\nconfig-version: 2\n"
+        "flags: {send_anonymous_usage_stats: false}\n"
+        "models: {p: {+materialized: table, +persist_docs: {relation: true, columns: true}}}\n",
+        encoding="utf-8",
+    )
+    (project / "profiles.yml").write_text(
+        f"p: {{target: t, outputs: {{t: {{type: duckdb, path: '{tmp_path / 'w.duckdb'}', threads: 1}}}}}}\n",
+        encoding="utf-8",
+    )
+    (project / "models" / "m.sql").write_text("select 1 as a, 'x' as \"B b\"\n", encoding="utf-8")
+    (project / "models" / "_m.yml").write_text(
+        "version: 2\nmodels:\n- name: m\n  description: \"It's $m$: one row.\"\n  columns:\n"
+        "  - {name: a, description: The first.}\n"
+        "  - {name: B b, quote: true, description: Quoted.}\n"
+        "  - {name: gone, description: Not in the model.}\n",
+        encoding="utf-8",
+    )
+    dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
+    done = subprocess.run([dbt, "run", "--profiles-dir", "."], cwd=project, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "gone" in done.stdout and "not present in the database" in done.stdout
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        table = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'm'").fetchall()
+        columns = con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'm' ORDER BY column_index"
+        ).fetchall()
+    finally:
+        con.close()
+    assert table == [("It's $m$: one row.",)]
+    assert columns == [("a", "The first."), ("B b", "Quoted.")]
+    # One statement: dbt logs each query it sends, and the three comments are one of them.
+    log = (project / "logs" / "dbt.log").read_text(encoding="utf-8")
+    assert re.search(
+        r'comment on table "w"\."main"\."m" is [^\n]*;\n'
+        r'comment on column "w"\."main"\."m"\.a is [^\n]*;\n'
+        r'comment on column "w"\."main"\."m"\."B b" is ',
+        log,
+    ), log[-3000:]
