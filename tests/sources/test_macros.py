@@ -112,3 +112,38 @@ def test_iso_like_times_agree_with_the_general_rules(con, text):
 def test_fi_integer_agrees_with_the_general_rules(con, text):
     fast, general = con.execute("SELECT fi_integer(?), general_integer(?)", [text, text]).fetchone()
     assert fast == general, text
+
+
+def test_may_be_padded_holds_for_every_character_trim_removes(con):
+    """DuckDB is the oracle of what its trim removes: every code point it trims, before or
+    after a value, makes may_be_padded true (the NPS duplicate search trims only those)."""
+    trimmed = [
+        cp
+        for (cp,) in con.execute(
+            "SELECT cp FROM range(1, 1114112) t(cp) WHERE cp NOT BETWEEN 55296 AND 57343 "
+            "AND trim(chr(cp::INTEGER) || 'x') <> chr(cp::INTEGER) || 'x' "
+            "OR cp NOT BETWEEN 55296 AND 57343 AND trim('x' || chr(cp::INTEGER)) <> 'x' || chr(cp::INTEGER)"
+        ).fetchall()
+    ]
+    assert 32 in trimmed and 160 in trimmed and 65 not in trimmed
+    missed = con.execute(
+        "SELECT cp FROM unnest(?::INTEGER[]) t(cp) WHERE NOT may_be_padded(chr(cp) || '183400010') "
+        "OR NOT may_be_padded('183400010' || chr(cp)) OR NOT may_be_padded(chr(cp))",
+        [trimmed],
+    ).fetchall()
+    assert missed == []
+
+
+@pytest.mark.parametrize(
+    ("text", "padded"),
+    [
+        ("183400010", False),
+        ("abc-123_X", False),
+        (" 183400010", True),
+        ("183400010 ", True),
+        ("183400010\u00a0", True),
+        ("\u3000183400010", True),
+    ],
+)
+def test_may_be_padded_by_hand(con, text, padded):
+    assert con.execute("SELECT may_be_padded(?)", [text]).fetchone()[0] is padded
