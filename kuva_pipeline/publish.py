@@ -9,7 +9,7 @@ sees. Pure functions over an open warehouse connection; Dagster wraps them in an
 See docs/serving.md.
 
 Beside the warehouse (not beside the snapshot), each DuckDB publication also writes a
-copy of the warehouse file, stamped with the same refresh: the scorecard view recomputes
+copy of the warehouse's dbt sources, stamped with the same refresh: the scorecard view recomputes
 days that were not published from its dbt sources with time travel, so it never opens
 the live warehouse (docs/scorecard_view.md).
 """
@@ -33,8 +33,6 @@ from pathlib import Path
 import duckdb
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
-
-from kuva_pipeline.resources import WRITER_SETTINGS
 
 BI_SCHEMA = "bi"
 PUBLICATION_TABLE = "_publication"
@@ -327,10 +325,116 @@ def _checkpoint_warehouse(con: duckdb.DuckDBPyConnection, warehouse: Path) -> No
         )
 
 
+REBASE_SHARE = 0.2
+"""A source copy reads the months of the raw tables that changed since its base from the
+copy itself; when they hold more than this share of the raw rows, the next publication
+copies the whole warehouse again as a new base (see `publish_source_copy`)."""
+
+
+@dataclass(frozen=True)
+class _Month:
+    """A month of a raw table as a publication saw it, and where its copy reads it from."""
+
+    rows: int
+    first_loaded: datetime | None
+    last_loaded: datetime | None
+    from_base: bool = False
+
+    def same_rows(self, other: _Month) -> bool:
+        return (self.rows, self.first_loaded, self.last_loaded) == (
+            other.rows, other.first_loaded, other.last_loaded,
+        )  # fmt: skip
+
+
+def _split_tables(con: duckdb.DuckDBPyConnection, sources: dict[str, set[str]]) -> dict[str, str]:
+    """The raw source tables copied by month ('raw.<table>' -> their columns and types, as
+    text): those whose rows carry the day they belong to and when they were loaded."""
+    rows = con.execute(
+        "SELECT table_name, list(column_name || ' ' || data_type ORDER BY column_index) "
+        "FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'raw' "
+        "GROUP BY table_name"
+    ).fetchall()
+    return {
+        f"raw.{table}": ", ".join(columns)
+        for table, columns in rows
+        if table in sources.get("raw", ())
+        and any(c.startswith("_partition_date ") for c in columns)
+        and any(c.startswith("_loaded_at ") for c in columns)
+    }
+
+
+def _months(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[tuple[str, datetime], _Month]:
+    """Each month of each table: its rows and the first and last time any of them was loaded.
+
+    The raw loader stamps a record with the load that first brought it and keeps the stamp
+    while the record is landed unchanged (`kuva_pipeline.sources.raw`), so a month whose
+    rows, first and last load are the same holds the same records: any record added or
+    changed carries a newer stamp, and one removed lowers the count."""
+    if not tables:
+        return {}
+    parts = " UNION ALL ".join(
+        f"SELECT {_literal(t)} AS t, date_trunc('month', _partition_date)::DATE AS m, count(*), "
+        f"min(_loaded_at), max(_loaded_at) FROM {t} GROUP BY ALL"
+        for t in tables
+    )
+    return {(t, m): _Month(n, first, last) for t, m, n, first, last in con.execute(parts).fetchall()}
+
+
+def _previous_copy(target: Path) -> tuple[Path | None, str, dict[tuple[str, datetime], _Month]]:
+    """The base file, table signature and month record of the copy at `target`, if any."""
+    from kuva_pipeline.timetravel import SOURCE_BASE_META, SOURCE_MONTHS_META
+
+    if not target.is_file():
+        return None, "", {}
+    try:
+        prev = duckdb.connect(str(target), read_only=True)
+    except duckdb.Error:
+        return None, "", {}
+    try:
+        tables = {r[0] for r in prev.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+        if not {SOURCE_BASE_META, SOURCE_MONTHS_META} <= tables:
+            return None, "", {}
+        base_file, signature = prev.execute(f"SELECT file, tables FROM main.{SOURCE_BASE_META}").fetchone()
+        months = {
+            (t, m): _Month(n, first, last, from_base)
+            for t, m, n, first, last, from_base in prev.execute(
+                f"SELECT table_name, month, rows, first_loaded, last_loaded, from_base FROM main.{SOURCE_MONTHS_META}"
+            ).fetchall()
+        }
+    finally:
+        prev.close()
+    base = target.with_name(base_file)
+    return (base if base.is_file() else None), signature, months
+
+
+def _copy_base(warehouse: Path, target: Path) -> Path:
+    """A byte copy of the (checkpointed) warehouse file beside `target`, under a new name."""
+    base = target.with_name(f"{target.stem}.base-{secrets.token_hex(6)}{target.suffix}")
+    with _replacing(base) as tmp:
+        # copyfile, not copy2: the copy gets a fresh mtime, so a concurrent publisher's
+        # stale-temporary clean-up never takes it for a crashed one's leftover.
+        shutil.copyfile(warehouse, tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)  # the copied bytes, before the rename
+        finally:
+            os.close(fd)
+    return base
+
+
+def _remove_old_bases(target: Path, keep: set[Path]) -> None:
+    """Base copies no copy names any more: all but the current one and the one the previous
+    copy named (a reader may have opened the previous copy and not yet its base)."""
+    for old in target.parent.glob(f"{glob.escape(target.stem)}.base-*{target.suffix}"):
+        if old not in keep:
+            with contextlib.suppress(FileNotFoundError):
+                old.unlink()
+
+
 def publish_source_copy(
     con: duckdb.DuckDBPyConnection, *, refresh_id: str, target: Path | None = None
 ) -> Path | None:
-    """Copy the warehouse into a file of its own for time travel; the copy's path.
+    """Write the warehouse's dbt sources into a copy of their own for time travel; its path.
 
     The copy holds what `kuva_pipeline.timetravel` reads (the raw, reference, catalog and
     check-result tables the dbt project declares as sources) and a `main._source_copy`
@@ -339,20 +443,31 @@ def publish_source_copy(
     atomically like the snapshot: a reader holding the previous copy open keeps reading
     it, a new reader opens one copy whole.
 
-    The copy is the whole warehouse file, copied byte for byte after a `CHECKPOINT`
-    through `con` (so the file holds every committed change), then stamped. A file copy
-    runs at disk speed, where copying the sources table by table made DuckDB re-read and
-    re-compress every raw table, a cost that grew with history on every publication. Time
-    travel reads only the dbt sources from it; the models it also holds (`marts`, `bi`...)
-    are ignored. The raw layer keeps its personal columns there, so the copy stays beside
-    the warehouse, never with BI files.
+    The cost follows what changed, not the history. The raw tables are kept by month: the
+    months that changed since a *base* (a byte copy of the whole warehouse file, taken after
+    a `CHECKPOINT`, under a name of its own beside the copy) are written into the copy, and
+    the copy names the base for the others (`main._source_base`, `main._source_months`;
+    `timetravel` reads the two as one table). The other sources, all small, are written
+    whole. A new base is taken when there is none yet, when the raw tables' columns changed,
+    or when the changed months hold more than `REBASE_SHARE` of the raw rows: a full
+    backfill copies the file once, a nightly run writes the day's month. Re-reading and
+    re-compressing every raw table on each publication was what made the copy grow with the
+    history; a byte copy of the file on each was still the largest cost of a nightly run
+    that grew with it. The raw layer keeps its personal columns in both files, so they stay
+    beside the warehouse, never with BI files.
 
     `con` must be the warehouse's only writer (the file lock sees to other processes)
     with no uncommitted changes, and nothing may write through it while this runs; an
     open transaction with changes is a RuntimeError. A warehouse without the catalog
     (nothing to score) or held in memory gets no copy: None.
     """
-    from kuva_pipeline.timetravel import SOURCE_COPY_META, source_copy_path
+    from kuva_pipeline.timetravel import (
+        SOURCE_BASE_META,
+        SOURCE_COPY_META,
+        SOURCE_MONTHS_META,
+        source_copy_path,
+        source_tables,
+    )
 
     warehouse = _warehouse_file(con)
     has_catalog = con.execute(
@@ -370,29 +485,79 @@ def publish_source_copy(
     if target == warehouse:
         raise ValueError(f"the source copy cannot replace the warehouse itself ({warehouse})")
     _checkpoint_warehouse(con, warehouse)
-    with _replacing(target) as tmp:
-        # copyfile, not copy2: the copy gets a fresh mtime, so a concurrent publisher's
-        # stale-temporary clean-up never takes it for a crashed one's leftover.
-        shutil.copyfile(warehouse, tmp)
-        # The warehouse's writer settings: a checkpoint with row-group merging would
-        # rewrite the copy's tables for one small stamp.
-        copy = duckdb.connect(str(tmp), config=dict(WRITER_SETTINGS))
-        try:
-            copy.execute(
-                f"CREATE OR REPLACE TABLE main.{SOURCE_COPY_META} AS "
-                "SELECT ?::VARCHAR AS refresh_id, now()::TIMESTAMPTZ AS copied_at",
-                [refresh_id],
+    sources = source_tables()
+    split = _split_tables(con, sources)
+    signature = "; ".join(f"{t}({cols})" for t, cols in sorted(split.items()))
+    current = _months(con, sorted(split))
+    base, previous_signature, previous = _previous_copy(target)
+    previous_base = base
+    if base is not None and previous_signature == signature:
+        months = {
+            key: _Month(m.rows, m.first_loaded, m.last_loaded,
+                        from_base=key in previous and previous[key].from_base and previous[key].same_rows(m))
+            for key, m in current.items()
+        }  # fmt: skip
+    else:
+        base, months = None, {k: _Month(m.rows, m.first_loaded, m.last_loaded) for k, m in current.items()}
+    own_rows = sum(m.rows for m in months.values() if not m.from_base)
+    if split and (base is None or own_rows > REBASE_SHARE * sum(m.rows for m in months.values())):
+        base = _copy_base(warehouse, target)
+        months = {k: _Month(m.rows, m.first_loaded, m.last_loaded, from_base=True) for k, m in months.items()}
+
+    present = {
+        (s, t)
+        for s, t in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+    }
+
+    def fill(alias: str) -> dict[str, int]:
+        for schema in sorted(sources):
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {alias}.{_ident(schema)}")
+        for schema, tables in sorted(sources.items()):
+            for table in sorted(tables):
+                if (schema, table) not in present:
+                    continue
+                name = f"{schema}.{table}"
+                where = ""
+                if name in split:
+                    own = sorted(m for (t, m), month in months.items() if t == name and not month.from_base)
+                    where = (
+                        " WHERE date_trunc('month', _partition_date)::DATE IN ("
+                        + ", ".join(f"DATE {_literal(m.isoformat())}" for m in own) + ")"
+                        if own else " WHERE false"
+                    )
+                con.execute(
+                    f"CREATE TABLE {alias}.{_ident(schema)}.{_ident(table)} AS "
+                    f"SELECT * FROM {_ident(schema)}.{_ident(table)}{where}"
+                )
+        con.execute(
+            f"CREATE TABLE {alias}.main.{SOURCE_COPY_META} AS "
+            "SELECT ?::VARCHAR AS refresh_id, now()::TIMESTAMPTZ AS copied_at",
+            [refresh_id],
+        )
+        if base is not None:
+            con.execute(
+                f"CREATE TABLE {alias}.main.{SOURCE_BASE_META} AS SELECT ?::VARCHAR AS file, ?::VARCHAR AS tables",
+                [base.name, signature],
             )
-            copy.execute("CHECKPOINT")
-        finally:
-            copy.close()
-        if _wal_bytes(tmp):
-            raise RuntimeError(f"the source copy {tmp} kept a write-ahead log after CHECKPOINT")
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)  # the copied bytes, not only DuckDB's own writes, before the rename
-        finally:
-            os.close(fd)
+            con.execute(
+                f"CREATE TABLE {alias}.main.{SOURCE_MONTHS_META} (table_name VARCHAR, month DATE, rows BIGINT, "
+                "first_loaded TIMESTAMP, last_loaded TIMESTAMP, from_base BOOLEAN)"
+            )
+            record = sorted(months.items())
+            con.execute(
+                f"INSERT INTO {alias}.main.{SOURCE_MONTHS_META} SELECT unnest(?::VARCHAR[]), "
+                "unnest(?::DATE[]), unnest(?::BIGINT[]), unnest(?::TIMESTAMP[]), unnest(?::TIMESTAMP[]), "
+                "unnest(?::BOOLEAN[])",
+                [[t for (t, _), _ in record], [m for (_, m), _ in record], [v.rows for _, v in record],
+                 [v.first_loaded for _, v in record], [v.last_loaded for _, v in record],
+                 [v.from_base for _, v in record]],
+            )  # fmt: skip
+        return {}
+
+    _write_file_atomically(con, target, fill)
+    _remove_old_bases(target, {p for p in (base, previous_base) if p is not None})
     return target
 
 

@@ -16,9 +16,9 @@ to the as-of day. What each refresh actually showed is kept in
 `bi_as_of` runs the published models too (`bi.scorecard`, `bi.goals`,
 `bi.scorecards`, `bi.checkins`), so a past day comes out labelled exactly as a
 published one. The scorecard view computes days that were not published that
-way, against the copy of the warehouse each publication writes beside it
-(`source_copy_path`), never against the live warehouse file; like the warehouse,
-the copy is read only for its dbt sources.
+way, against the copy of the warehouse's dbt sources each publication writes beside
+it (`source_copy_path`, and the base file it names for the raw months that did not
+change), never against the live warehouse file.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from pathlib import Path
 import duckdb
 
 from kuva_pipeline import settings
+from kuva_pipeline.dbt_plugin import BASE_ALIAS, BASE_ENV
 from kuva_pipeline.dbt_project import (
     DBT_DIR,
     dbt_executable,
@@ -60,9 +61,17 @@ BI_AS_OF = {
 SOURCE_COPY_META = "_source_copy"
 """Table of a source copy naming the refresh that wrote it (refresh_id, copied_at)."""
 
+SOURCE_BASE_META = "_source_base"
+"""Table of a source copy naming its base (file, in the same folder) and the raw tables'
+columns when the base was taken; absent when the copy holds every row itself."""
+
+SOURCE_MONTHS_META = "_source_months"
+"""Table of a source copy with a base: each month of each raw table (table_name 'raw.<t>',
+month) and whether its rows are read from the base (from_base) or from the copy."""
+
 
 def source_copy_path(warehouse: Path) -> Path:
-    """Where a publication puts the copy of the warehouse whose sources time travel reads.
+    """Where a publication puts the copy of the warehouse's sources time travel reads.
 
     Beside the warehouse, not beside the BI snapshot: it holds the raw layer, personal
     data included, so it belongs where the warehouse is kept.
@@ -88,13 +97,44 @@ def source_tables() -> dict[str, set[str]]:
     return found
 
 
-def _mirror(scratch: Path, warehouse: str, as_of: date, ignore_load_time: bool) -> None:
-    """Views in the scratch database over the warehouse's sources, raw limited to `as_of`."""
+def attach_base(con: duckdb.DuckDBPyConnection, warehouse: str) -> Path | None:
+    """Attach the base of the source copy attached as `wh` (as `BASE_ALIAS`); its path, or
+    None for a warehouse or a copy that holds every row itself."""
+    named = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'main' "
+        "AND table_name = ?",
+        [SOURCE_BASE_META],
+    ).fetchone()[0]
+    if not named:
+        return None
+    (file,) = con.execute(f"SELECT file FROM wh.main.{SOURCE_BASE_META}").fetchone()
+    base = Path(warehouse).with_name(file)
+    if not base.is_file():
+        raise TimeTravelError(
+            f"the source copy {warehouse} reads most raw rows from {base.name}, which is gone; "
+            "the next `kuva refresh` writes both again"
+        )
+    con.execute(f"ATTACH {_lit(str(base))} AS {BASE_ALIAS} (READ_ONLY)")
+    return base
+
+
+def _mirror(scratch: Path, warehouse: str, as_of: date, ignore_load_time: bool) -> Path | None:
+    """Views in the scratch database over the warehouse's sources, raw limited to `as_of`.
+
+    Over a source copy with a base, a raw table is the base's rows of the months the copy
+    reads from it and the copy's own rows of the others. Returns the base's path, if any.
+    """
     cutoff = datetime.combine(as_of + timedelta(days=1), time.min)
     sources = source_tables()
     con = duckdb.connect(str(scratch))
     try:
         con.execute(f"ATTACH {_lit(warehouse)} AS wh (READ_ONLY)")
+        base = attach_base(con, warehouse)
+        split = (
+            {t for (t,) in con.execute(f"SELECT DISTINCT table_name FROM wh.main.{SOURCE_MONTHS_META}").fetchall()}
+            if base is not None
+            else set()
+        )
         present = {
             (s, t): {c for (c,) in con.execute(
                 "SELECT column_name FROM duckdb_columns() WHERE database_name = 'wh' "
@@ -116,21 +156,33 @@ def _mirror(scratch: Path, warehouse: str, as_of: date, ignore_load_time: bool) 
             if schema == "raw" and "_loaded_at" in cols and not ignore_load_time:
                 where.append(f"_loaded_at < TIMESTAMP {_lit(cutoff.isoformat(sep=' '))}")
             filt = f" WHERE {' AND '.join(where)}" if where else ""
-            con.execute(
-                f'CREATE OR REPLACE VIEW {schema}."{table}" AS '
-                f'SELECT * FROM wh.{schema}."{table}"{filt}'
-            )
+            rows = f'wh.{schema}."{table}"'
+            if f"{schema}.{table}" in split:
+                rows = (
+                    f'(SELECT * FROM {BASE_ALIAS}.{schema}."{table}" '
+                    "WHERE date_trunc('month', _partition_date)::DATE IN "
+                    f"(SELECT month FROM wh.main.{SOURCE_MONTHS_META} "
+                    f"WHERE table_name = {_lit(f'{schema}.{table}')} AND from_base) "
+                    f'UNION ALL BY NAME SELECT * FROM wh.{schema}."{table}")'
+                )
+            con.execute(f'CREATE OR REPLACE VIEW {schema}."{table}" AS SELECT * FROM {rows}{filt}')
         if ("quality", "check_results") not in present:
             # No check has recorded a verdict yet: the scoring inputs read an empty history.
             from kuva_pipeline.quality.results import ensure_table
 
             ensure_table(con)
+        return base
     finally:
         con.close()
 
 
 def _run_models(
-    scratch: Path, warehouse: str, as_of: date, year: int, models: tuple[str, ...] = (SCORED,)
+    scratch: Path,
+    warehouse: str,
+    as_of: date,
+    year: int,
+    models: tuple[str, ...] = (SCORED,),
+    base: Path | None = None,
 ) -> None:
     """dbt runs every model the scorecard needs, as of the day, into the scratch database.
 
@@ -149,7 +201,8 @@ def _run_models(
         "--target-path", str(scratch.parent / "target"), "--log-path", str(scratch.parent),
         "--select", *(f"+{m}" for m in models), "--vars", json.dumps(dbt_vars),
     ]
-    with warehouse_env(Path(warehouse), KUVA_TIME_TRAVEL_PATH=str(scratch)):
+    extra = {"KUVA_TIME_TRAVEL_PATH": str(scratch), BASE_ENV: str(base) if base else None}
+    with warehouse_env(Path(warehouse), **extra):
         done = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ))
     if done.returncode != 0:
         messages = []
@@ -198,9 +251,9 @@ def _scratch_as_of(
         raise ScorecardUnavailable(f"{path} has no catalog yet: run `kuva refresh` first")
     with tempfile.TemporaryDirectory(prefix="kuva_time_travel_") as tmp:
         scratch = Path(tmp) / "as_of.duckdb"
-        _mirror(scratch, path, as_of, ignore_load_time)
         try:
-            _run_models(scratch, path, as_of, year or as_of.year, models)
+            base = _mirror(scratch, path, as_of, ignore_load_time)
+            _run_models(scratch, path, as_of, year or as_of.year, models, base)
         except TimeTravelError as exc:
             raise ScorecardUnavailable(str(exc)) from exc
         # Writable, so a caller can attach a file to copy results into; the scratch
@@ -208,6 +261,7 @@ def _scratch_as_of(
         con = duckdb.connect(str(scratch))
         try:
             con.execute(f"ATTACH {_lit(path)} AS wh (READ_ONLY)")
+            attach_base(con, path)
             yield con
         finally:
             con.close()

@@ -22,7 +22,7 @@ import pytest
 from kuva_pipeline import sqlmacros
 from kuva_pipeline.publish import STALE_TMP_SECONDS, publish_source_copy
 from kuva_pipeline.resources import WarehouseResource
-from kuva_pipeline.timetravel import _mirror, source_copy_path, source_tables
+from kuva_pipeline.timetravel import _mirror, attach_base, source_copy_path, source_tables
 
 # Tables time travel must not take for sources (nor clash with when it rebuilds the models).
 NOT_SOURCES = {
@@ -213,3 +213,105 @@ def test_a_reader_holding_the_old_copy_keeps_reading_it(warehouse, warehouse_fil
         [sys.executable, "-c", HOLDER, str(target)], input="read\n", capture_output=True, text=True
     )
     assert fresh.stdout.strip() == "refresh-3 3", fresh.stderr
+
+
+# -- raw tables copied by month over a base ------------------------------------------------------
+
+T1, T2 = datetime(2021, 5, 1, 3, 0), datetime(2021, 5, 2, 3, 0)  # two loads
+
+
+@pytest.fixture
+def raw_warehouse(warehouse_file: Path):
+    """A warehouse whose raw.nps_feedback carries the day and load of each row: 20 presses
+    in January (j00..j19), 2 in February (3, 4), 1 in March (5)."""
+    with WarehouseResource(path=str(warehouse_file)).connect() as con:
+        con.execute("CREATE TABLE catalog.dim_scorecard (scorecard_id VARCHAR)")
+        con.execute(
+            "CREATE TABLE raw.nps_feedback (feedbackId VARCHAR, _source_file VARCHAR, "
+            "_record_index BIGINT, _partition_date DATE NOT NULL, _loaded_at TIMESTAMP NOT NULL)"
+        )
+        con.executemany(
+            "INSERT INTO raw.nps_feedback VALUES (?, ?, ?, ?, ?)",
+            [
+                *((f"j{i:02d}", "nps/2021-01.csv", i + 1, date(2021, 1, 5), T1) for i in range(20)),
+                ("3", "nps/2021-02.csv", 1, date(2021, 2, 5), T1),
+                ("4", "nps/2021-02.csv", 2, date(2021, 2, 6), T1),
+                ("5", "nps/2021-03.csv", 1, date(2021, 3, 5), T1),
+            ],
+        )
+        yield con
+
+
+JANUARY = [(f"j{i:02d}", date(2021, 1, 5)) for i in range(20)]
+
+
+def _seen(copy: Path, tmp_path: Path) -> list[tuple]:
+    """raw.nps_feedback as time travel reads it through the copy (and its base)."""
+    scratch = tmp_path / f"scratch-{time.monotonic_ns()}.duckdb"
+    _mirror(scratch, str(copy), date(2100, 1, 1), ignore_load_time=True)
+    with duckdb.connect(str(scratch), read_only=True) as con:
+        con.execute(f"ATTACH '{copy}' AS wh (READ_ONLY)")
+        attach_base(con, str(copy))
+        return con.execute(
+            "SELECT feedbackId, _partition_date FROM raw.nps_feedback ORDER BY feedbackId"
+        ).fetchall()
+
+
+def _bases(copy: Path) -> list[str]:
+    return sorted(p.name for p in copy.parent.glob("kuva_as_of_sources.base-*.duckdb"))
+
+
+def _own_rows(copy: Path) -> list[str]:
+    with duckdb.connect(str(copy), read_only=True) as con:
+        return [r[0] for r in con.execute("SELECT feedbackId FROM raw.nps_feedback ORDER BY 1").fetchall()]
+
+
+def test_a_copy_writes_only_the_months_that_changed_since_its_base(raw_warehouse, tmp_path):
+    copy = publish_source_copy(raw_warehouse, refresh_id="r1")
+    (base,) = _bases(copy)
+    base_stamp = copy.with_name(base).stat().st_mtime_ns
+    assert _own_rows(copy) == []  # every month is read from the base
+    assert _seen(copy, tmp_path) == [
+        ("3", date(2021, 2, 5)), ("4", date(2021, 2, 6)), ("5", date(2021, 3, 5)), *JANUARY,
+    ]  # fmt: skip
+
+    # A second load: February loses a press, March gets a new one, January is untouched
+    # (3 of 22 rows in changed months, within REBASE_SHARE).
+    raw_warehouse.execute("DELETE FROM raw.nps_feedback WHERE feedbackId = '4'")
+    raw_warehouse.execute(
+        "INSERT INTO raw.nps_feedback VALUES ('6', 'nps/2021-03.csv', 2, DATE '2021-03-06', ?)", [T2]
+    )
+    copy = publish_source_copy(raw_warehouse, refresh_id="r2")
+    assert _bases(copy) == [base] and copy.with_name(base).stat().st_mtime_ns == base_stamp
+    assert _own_rows(copy) == ["3", "5", "6"]  # February and March, whole
+    assert _seen(copy, tmp_path) == [
+        ("3", date(2021, 2, 5)), ("5", date(2021, 3, 5)), ("6", date(2021, 3, 6)), *JANUARY,
+    ]  # fmt: skip
+
+    # A month emptied: its rows in the base are no longer read.
+    raw_warehouse.execute("DELETE FROM raw.nps_feedback WHERE _partition_date >= DATE '2021-03-01'")
+    copy = publish_source_copy(raw_warehouse, refresh_id="r3")
+    assert _bases(copy) == [base]
+    assert _own_rows(copy) == ["3"]
+    assert _seen(copy, tmp_path) == [("3", date(2021, 2, 5)), *JANUARY]
+
+
+def test_a_new_base_when_the_changes_outgrow_it_or_the_columns_change(raw_warehouse, tmp_path):
+    copy = publish_source_copy(raw_warehouse, refresh_id="r1")
+    (first,) = _bases(copy)
+    # January changes: 21 of 24 rows would be the copy's own, beyond REBASE_SHARE.
+    raw_warehouse.execute(
+        "INSERT INTO raw.nps_feedback VALUES ('6', 'nps/2021-01.csv', 21, DATE '2021-01-07', ?)", [T2]
+    )
+    copy = publish_source_copy(raw_warehouse, refresh_id="r2")
+    second = [b for b in _bases(copy) if b != first]
+    assert len(second) == 1 and first in _bases(copy)  # the previous copy's base is kept
+    assert _own_rows(copy) == []
+    everything = ["3", "4", "5", "6", *(j for j, _ in JANUARY)]
+    assert [r[0] for r in _seen(copy, tmp_path)] == everything
+
+    # New columns in raw: the base's no longer match, so a third base, and the first goes.
+    raw_warehouse.execute("ALTER TABLE raw.nps_feedback ADD COLUMN ui VARCHAR")
+    copy = publish_source_copy(raw_warehouse, refresh_id="r3")
+    assert first not in _bases(copy) and second[0] in _bases(copy) and len(_bases(copy)) == 2
+    assert [r[0] for r in _seen(copy, tmp_path)] == everything

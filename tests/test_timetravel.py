@@ -106,9 +106,19 @@ def test_time_travel_over_the_source_copy_rebuilds_the_models_it_also_holds(ware
         copy = publish_source_copy(con, refresh_id="copy-test", target=tmp_path / "sources.duckdb")
     finally:
         con.close()
-    # The copy is the whole warehouse, scored marts included. Spoil its score: time travel
-    # must rebuild the models from the copy's sources, never read the copy's own.
-    con = duckdb.connect(str(copy))
+    # The copy holds the sources; its base (read for the raw months that did not change) is
+    # the whole warehouse file, scored marts included. Spoil that score: time travel must
+    # rebuild the models from the sources, never read the base's own.
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        assert con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name NOT IN ('main', 'raw', 'catalog', "
+            "'staging', 'quality')"
+        ).fetchone() == (0,)
+        (base_file,) = con.execute("SELECT file FROM main._source_base").fetchone()
+    finally:
+        con.close()
+    con = duckdb.connect(str(copy.with_name(base_file)))
     try:
         spoiled = con.execute(
             "UPDATE marts.scorecard SET actual_value = -1 WHERE meter_id = ?", [VARAAMO]

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from starlette.testclient import TestClient
 
-from kuva_pipeline.timetravel import SOURCE_COPY_META, scorecard_as_of
+from kuva_pipeline.timetravel import SOURCE_COPY_META, _mirror, attach_base, scorecard_as_of
 from kuva_pipeline.web.app import app_for_snapshot
 from kuva_pipeline.web.asof import AsOfComputer
 from tests.web.helpers import meter_rows, parse_number, span
@@ -51,7 +51,9 @@ def _when_computed(client, url: str, params: dict, timeout: float = 600):
     return first, r
 
 
-def test_the_source_copy_is_beside_the_warehouse_and_of_the_published_refresh(web_sample, source_copy, bi):
+def test_the_source_copy_is_beside_the_warehouse_and_of_the_published_refresh(
+    web_sample, source_copy, bi, tmp_path
+):
     warehouse, snapshot = web_sample
     assert source_copy.exists() and source_copy.parent == warehouse.parent
     (published,) = bi.execute("SELECT DISTINCT refresh_id FROM bi._publication").fetchone()
@@ -59,25 +61,36 @@ def test_the_source_copy_is_beside_the_warehouse_and_of_the_published_refresh(we
     copy = duckdb.connect(str(source_copy), read_only=True)
     try:
         assert copy.execute(f"SELECT refresh_id FROM main.{SOURCE_COPY_META}").fetchone() == (published,)
+        # The copy holds the dbt sources only (its base, a byte copy of the warehouse file,
+        # the raw months it does not hold itself).
+        schemas = {s for (s,) in copy.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()}
+        assert schemas <= {"main", "raw", "catalog", "staging", "quality"}
+        (base,) = copy.execute("SELECT file FROM main._source_base").fetchone()
+        assert source_copy.with_name(base).is_file()
+    finally:
+        copy.close()
+    # What time travel reads through the copy and its base is what the warehouse holds.
+    scratch = tmp_path / "scratch.duckdb"
+    _mirror(scratch, str(source_copy), date(2100, 1, 1), ignore_load_time=True)
+    seen = duckdb.connect(str(scratch), read_only=True)
+    try:
+        seen.execute(f"ATTACH '{source_copy}' AS wh (READ_ONLY)")
+        attach_base(seen, str(source_copy))
         # The raw tables dbt reads (not the loaders' own bookkeeping, such as raw._loaded_files).
         raw = [t for (t,) in wh.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name NOT LIKE '\\_%' ESCAPE '\\' "
             "ORDER BY 1").fetchall()]
         assert {"nps_feedback", "checkins", "varaamo_reservations", "finance"} <= set(raw)
+        every_row = "SELECT count(*), sum(hash(_source_file, _record_index, _loaded_at)) FROM raw.{}"
         for table in raw:
-            assert copy.execute(f"SELECT count(*) FROM raw.{table}").fetchone() == wh.execute(
-                f"SELECT count(*) FROM raw.{table}").fetchone(), table
+            assert seen.execute(every_row.format(table)).fetchone() == wh.execute(
+                every_row.format(table)).fetchone(), table
         for table in ("dim_scorecard", "dim_goal", "dim_meter", "dim_target", "dim_label", "fact_checkin"):
-            assert copy.execute(f"SELECT count(*) FROM catalog.{table}").fetchone() == wh.execute(
+            assert seen.execute(f"SELECT count(*) FROM catalog.{table}").fetchone() == wh.execute(
                 f"SELECT count(*) FROM catalog.{table}").fetchone(), table
-        # A copy of the whole warehouse file, stamped: its models too, which time travel
-        # ignores and rebuilds from the sources.
-        tables = "SELECT schema_name, table_name FROM duckdb_tables()"
-        assert sorted(copy.execute(tables).fetchall()) == sorted(
-            [*wh.execute(tables).fetchall(), ("main", SOURCE_COPY_META)])
     finally:
         wh.close()
-        copy.close()
+        seen.close()
 
 
 def test_a_day_that_was_not_published_shows_what_time_travel_computes(client, web_sample, bi):
