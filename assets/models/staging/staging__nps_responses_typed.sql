@@ -16,8 +16,6 @@ WITH typed AS (
         try_cast(fi_integer(s.buttonIndex) AS INTEGER) AS button_index,  -- 8.6 is not rounded to 9
         CASE lower(trim(s.misuse)) WHEN 'true' THEN true WHEN 'false' THEN false
              WHEN '1' THEN true WHEN '0' THEN false END AS is_misuse,
-        s.ui,
-        s.smileyType AS smiley_type,
         s.localTime AS _raw_local_time,
         s.buttonIndex AS _raw_button_index,
         s.misuse AS _raw_misuse,
@@ -114,6 +112,8 @@ joined AS (
     LEFT JOIN {{ source('reference', 'ref_nps_surveys') }} sv
         ON sv.survey_id::VARCHAR = t.survey_id
 )
+-- The device's `ui` and `smileyType` stay in raw: no meter or check reads them, and each
+-- stored column of ten million presses is written again on every backfill.
 SELECT
     feedback_id,
     local_time,
@@ -126,8 +126,6 @@ SELECT
     _buttons AS survey_buttons,
     button_index,
     is_misuse,
-    ui,
-    smiley_type,
     _source_file,
     _record_index,
     _partition_date,
