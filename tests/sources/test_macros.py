@@ -147,3 +147,10 @@ def test_may_be_padded_holds_for_every_character_trim_removes(con):
 )
 def test_may_be_padded_by_hand(con, text, padded):
     assert con.execute("SELECT may_be_padded(?)", [text]).fetchone()[0] is padded
+
+
+@given(st.text(alphabet=st.sampled_from([" ", "\u00a0", "\u3000", "\t", "1", "a", "-", "é", "\u2009"]), max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_trimmed_is_trim(con, text):
+    """trimmed skips the trim only where it would change nothing: DuckDB's trim is the oracle."""
+    assert con.execute("SELECT trimmed(?) = trim(?)", [text, text]).fetchone()[0] is True
