@@ -504,10 +504,13 @@ def publish_source_copy(
         base = _copy_base(warehouse, target)
         months = {k: _Month(m.rows, m.first_loaded, m.last_loaded, from_base=True) for k, m in months.items()}
 
+    # A source that is a view is written as a table of its rows, as time travel reads it.
     present = {
         (s, t)
         for s, t in con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "UNION ALL SELECT schema_name, view_name FROM duckdb_views() "
+            "WHERE database_name = current_database() AND NOT internal"
         ).fetchall()
     }
 

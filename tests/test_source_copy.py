@@ -315,3 +315,12 @@ def test_a_new_base_when_the_changes_outgrow_it_or_the_columns_change(raw_wareho
     copy = publish_source_copy(raw_warehouse, refresh_id="r3")
     assert first not in _bases(copy) and second[0] in _bases(copy) and len(_bases(copy)) == 2
     assert [r[0] for r in _seen(copy, tmp_path)] == everything
+
+
+def test_a_source_that_is_a_view_is_copied_as_its_rows(raw_warehouse, tmp_path):
+    raw_warehouse.execute("CREATE VIEW staging.ref_service_areas AS SELECT 'KIR' AS code, 'service_area' AS kind")
+    copy = publish_source_copy(raw_warehouse, refresh_id="r1")
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert con.execute("SELECT code, kind FROM staging.ref_service_areas").fetchall() == [
+            ("KIR", "service_area")
+        ]
