@@ -26,8 +26,8 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -363,7 +363,7 @@ def _split_tables(con: duckdb.DuckDBPyConnection, sources: dict[str, set[str]]) 
     }
 
 
-def _months(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[tuple[str, datetime], _Month]:
+def _months(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[tuple[str, date], _Month]:
     """Each month of each table: its rows and the first and last time any of them was loaded.
 
     The raw loader stamps a record with the load that first brought it and keeps the stamp
@@ -380,7 +380,7 @@ def _months(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[tuple[str
     return {(t, m): _Month(n, first, last) for t, m, n, first, last in con.execute(parts).fetchall()}
 
 
-def _previous_copy(target: Path) -> tuple[Path | None, str, dict[tuple[str, datetime], _Month]]:
+def _previous_copy(target: Path) -> tuple[Path | None, str, dict[tuple[str, date], _Month]]:
     """The base file, table signature and month record of the copy at `target`, if any."""
     from kuva_pipeline.timetravel import SOURCE_BASE_META, SOURCE_MONTHS_META
 
@@ -493,16 +493,15 @@ def publish_source_copy(
     previous_base = base
     if base is not None and previous_signature == signature:
         months = {
-            key: _Month(m.rows, m.first_loaded, m.last_loaded,
-                        from_base=key in previous and previous[key].from_base and previous[key].same_rows(m))
+            key: replace(m, from_base=key in previous and previous[key].from_base and previous[key].same_rows(m))
             for key, m in current.items()
-        }  # fmt: skip
+        }
     else:
-        base, months = None, {k: _Month(m.rows, m.first_loaded, m.last_loaded) for k, m in current.items()}
+        base, months = None, current
     own_rows = sum(m.rows for m in months.values() if not m.from_base)
     if split and (base is None or own_rows > REBASE_SHARE * sum(m.rows for m in months.values())):
         base = _copy_base(warehouse, target)
-        months = {k: _Month(m.rows, m.first_loaded, m.last_loaded, from_base=True) for k, m in months.items()}
+        months = {k: replace(m, from_base=True) for k, m in months.items()}
 
     # A source that is a view is written as a table of its rows, as time travel reads it.
     present = {
