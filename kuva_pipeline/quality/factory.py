@@ -590,8 +590,13 @@ def evaluate_plan(
     checks_dir: Path,
     raw_sources: list[RawSource],
     logger: Any = log,
+    affected: tuple[date, date] | None = None,
 ) -> list[Evaluation]:
-    """Evaluate the selected checks of a step; nothing is written here."""
+    """Evaluate the selected checks of a step; nothing is written here.
+
+    `window` is the range the checks of a feed's days judge (None: every row); `affected`
+    the days the run refreshed, for SQL checks that reconcile the periods holding them
+    (`pipeline.sql_check_parameters`)."""
     items = [i for i in plan.items if i.check_key in selected]
     out: dict[dg.AssetCheckKey, Evaluation] = {}
     by_suite: dict[Path, list[CheckItem]] = defaultdict(list)
@@ -618,7 +623,7 @@ def evaluate_plan(
             out[item.check_key] = _evaluation(item, results[item.name], window, source)
     sql_items = [i for i in items if i.kind in {"sql", "schema"}]
     if sql_items:
-        params = {"partition_start": window[0], "partition_end": window[1]} if window else {}
+        params = pipeline.sql_check_parameters(window, affected or window)
         with warehouse.connect() as con:
             for item in sql_items:
                 source = index.source_of(item.asset, item.sql.source if item.sql else None)
@@ -732,7 +737,8 @@ def build_step_checks(
             for keys, scope in ((selected - over_feed, None), (selected & over_feed, run_window)):
                 if keys:
                     evaluations += evaluate_plan(
-                        plan, keys, scope, warehouse, landing, index, checks_dir, raw_sources, context.log
+                        plan, keys, scope, warehouse, landing, index, checks_dir, raw_sources,
+                        context.log, affected=run_window,
                     )
             apply_waivers(evaluations, waivers, reference_today())
             checked_at = datetime.now(UTC).replace(tzinfo=None)

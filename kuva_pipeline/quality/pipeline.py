@@ -145,6 +145,28 @@ def landing_freshness(
     )
 
 
+ALL_TIME = (date(1, 1, 1), date(9999, 12, 31))
+"""The affected days of a run that names none: every period."""
+
+
+def sql_check_parameters(
+    window: tuple[date, date] | None, affected: tuple[date, date] | None
+) -> dict[str, date]:
+    """The parameters a SQL check may use.
+
+    `$affected_start` / `$affected_end`: the days the run refreshed (every day when it names
+    none). A check over tables rebuilt whole (the meters) compares the periods that hold
+    those days, so a nightly run reconciles this month and year, not the whole history;
+    a full refresh reconciles every period. `$partition_start` / `$partition_end`: the
+    check's own partition range, on a partitioned asset only.
+    """
+    start, end = affected or ALL_TIME
+    params = {"affected_start": start, "affected_end": end}
+    if window:
+        params.update(partition_start=window[0], partition_end=window[1])
+    return params
+
+
 def run_sql_check(
     con: duckdb.DuckDBPyConnection, check: SqlCheck, params: dict[str, Any]
 ) -> RuleResult:

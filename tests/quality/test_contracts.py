@@ -11,7 +11,7 @@ import pytest
 
 from kuva_pipeline.quality import gx_runner
 from kuva_pipeline.quality.factory import run_suite
-from kuva_pipeline.quality.pipeline import run_sql_check
+from kuva_pipeline.quality.pipeline import run_sql_check, sql_check_parameters
 from kuva_pipeline.quality.suites import load_sql_checks, load_suites
 from tests.quality.conftest import CASES, load_case, names_row
 
@@ -79,9 +79,7 @@ def test_violation_fails_and_names_the_offending_rows(table, rule_name, warehous
 def test_sql_check_passes_clean_and_fails_broken(name, warehouses):
     check = SQL_CHECKS[name]
     case = load_case(CASES / "sql" / f"{name}.yaml")
-    params = (
-        {"partition_start": case.window[0], "partition_end": case.window[1]} if case.window else {}
-    )
+    params = sql_check_parameters(case.window, case.window)
     with warehouses.copy(case).connect() as con:
         clean = run_sql_check(con, check, params)
     assert clean.success and not clean.errors, (clean.errors, clean.examples)

@@ -16,7 +16,7 @@ import pytest
 
 from kuva_pipeline.quality import sql_rules
 from kuva_pipeline.quality.factory import _evaluation, _rule_item, run_suite
-from kuva_pipeline.quality.pipeline import run_sql_check
+from kuva_pipeline.quality.pipeline import run_sql_check, sql_check_parameters
 from kuva_pipeline.quality.suites import (
     Rule,
     Suite,
@@ -322,3 +322,42 @@ def test_a_repeat_inside_the_range_is_the_suites_and_one_outside_it_the_checks()
         by_suite = run_suite(suite, [unique], MemoryWarehouse(setup), None, (start, end), set(), engine="sql")
         # The suite counts the rows of a repeated value: both copies of id 2.
         assert by_suite["feedback_id_unique"].failed_rows == suite_fails
+
+
+def test_meter_reconciliations_compare_the_years_holding_the_runs_days():
+    """A nightly run reconciles the meters of its own year; a full refresh every year."""
+    checks = {c.name: c for c in load_sql_checks()}
+    # The division's code comes from the reference; one answer in each of 2020 and 2021, and
+    # the meter's 2020 year total broken (2 answers counted where staging holds 1).
+    nps = MemoryWarehouse(
+        "CREATE TABLE staging.ref_service_areas AS SELECT 'KUVA' AS code, 'division' AS kind; "
+        "CREATE TABLE staging.nps_responses AS SELECT * FROM (VALUES "
+        "(DATE '2020-06-01', 'KIR', true, false), (DATE '2021-06-01', 'KIR', true, false)"
+        ") t(local_date, service_area, is_nps_survey, is_misuse); "
+        "CREATE TABLE meters.nps_measures AS SELECT * FROM (VALUES "
+        "('nps_index', 'month', DATE '2020-06-01', 'KIR', 1.0), ('nps_index', 'month', DATE '2020-06-01', 'KUVA', 1.0), "
+        "('nps_index', 'year', DATE '2020-01-01', 'KIR', 2.0), ('nps_index', 'year', DATE '2020-01-01', 'KUVA', 2.0), "
+        "('nps_index', 'month', DATE '2021-06-01', 'KIR', 1.0), ('nps_index', 'month', DATE '2021-06-01', 'KUVA', 1.0), "
+        "('nps_index', 'year', DATE '2021-01-01', 'KIR', 1.0), ('nps_index', 'year', DATE '2021-01-01', 'KUVA', 1.0)"
+        ") t(measure, grain, period_start, service_area, denominator)"
+    )
+    # Listings 1 (2020 only) and 2 (2021 only); the meter says 2020 held two.
+    hobihobi = MemoryWarehouse(
+        "CREATE TABLE staging.ref_service_areas AS SELECT 'KUVA' AS code, 'division' AS kind; "
+        "CREATE TABLE staging.hobihobi_listings AS SELECT * FROM (VALUES "
+        "(1, DATE '2020-05-01', DATE '2020-04-01', DATE '2020-08-31'), "
+        "(2, DATE '2021-05-01', DATE '2021-04-01', DATE '2021-08-31')"
+        ") t(listing_id, snapshot_date, visible_from, visible_until); "
+        "CREATE TABLE meters.hobihobi_measures AS SELECT * FROM (VALUES "
+        "('listings', 'year', DATE '2020-01-01', 'KUVA', 2.0), ('listings', 'year', DATE '2021-01-01', 'KUVA', 1.0)"
+        ") t(measure, grain, period_start, service_area, value)"
+    )
+    for name, warehouse in (("nps_measures_match_staging", nps), ("hobihobi_listings_match_staging", hobihobi)):
+        with warehouse.connect() as con:
+            june_2021 = run_sql_check(con, checks[name], sql_check_parameters(None, (date(2021, 6, 1), date(2021, 6, 30))))
+            june_2020 = run_sql_check(con, checks[name], sql_check_parameters(None, (date(2020, 6, 1), date(2020, 6, 30))))
+            every_year = run_sql_check(con, checks[name], sql_check_parameters(None, None))
+        assert june_2021.success and not june_2021.errors, (name, june_2021.errors, june_2021.examples)
+        assert not june_2020.success and not june_2020.errors, (name, june_2020.errors)
+        assert not every_year.success
+        assert {str(e["period_start"]) for e in every_year.examples} == {"2020-01-01"}, every_year.examples
