@@ -31,7 +31,8 @@ class Plugin(BasePlugin):
                 "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [BASE_ALIAS]
             ).fetchone()[0]
             if not attached:
-                conn.execute(f"ATTACH '{base.replace(chr(39), chr(39) * 2)}' AS {BASE_ALIAS} (READ_ONLY)")
+                quoted = "'" + base.replace("'", "''") + "'"
+                conn.execute(f"ATTACH {quoted} AS {BASE_ALIAS} (READ_ONLY)")
 
     def configure_cursor(self, cursor) -> None:
         # dbt opens a cursor for every model and test: the macros, made once for the DuckDB
