@@ -30,6 +30,15 @@ def table_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     return {r[0]: str(r[1]).upper() for r in rows}
 
 
+def is_base_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """`schema.table` is a table of the warehouse (not a view): its rows have a `rowid`."""
+    return con.execute(
+        "SELECT count(*) FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND schema_name = ? AND table_name = ?",
+        [schema, table],
+    ).fetchone()[0] > 0
+
+
 def missing_tables(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[str]:
     """The tables (schema.table) of `tables` that do not exist in the warehouse yet."""
     if not tables:

@@ -7,8 +7,9 @@ engine needs the whole range copied out of DuckDB first, which was most of a
 check step's time. This module compiles the rules of a suite into one SELECT
 over the run's partition range, with a `count_if(...)` per rule
 (and a GROUP BY of the repeated values per uniqueness rule), and asks a
-second query for the first failing rows of the failing rules only. Nothing is
-copied into pandas.
+second query for the first failing rows of the failing rules only: on a table,
+just the rows the counting scan located by `rowid`. Nothing is copied into
+pandas.
 
 The verdicts are those of the GX expectations the rules name (see
 `docs/quality.md`, "Where each rule runs"):
@@ -315,6 +316,7 @@ def validate(
     rules: list[Rule],
     row_id: list[str],
     value_sets: dict[str, list[Any]] | None = None,
+    position: str | None = None,
 ) -> dict[str, RuleResult]:
     """Evaluate the rules over the rows of `relation_sql` in one scan, plus one for examples.
 
@@ -323,7 +325,10 @@ def validate(
 
     `relation_sql` is the checked rows (the run's range of the table, with the
     suite's derived columns); offending rows are named by the `row_id` columns
-    it has, then the rule's columns.
+    it has, then the rule's columns. `position`, when given, is a column of it
+    that tells its rows apart and that DuckDB finds rows by without a scan (the
+    table's `rowid`): the counting scan then notes where the broken rows are, and
+    the examples read only those rows (`_evaluate`).
     """
     value_sets = value_sets or {}
     results = {r.name: RuleResult(r.name) for r in rules}
@@ -342,7 +347,7 @@ def validate(
         for u in units:
             if u.group is not None:
                 repeats.append(_gather_repeats(con, relation_sql, params, u))
-        return _evaluate(con, relation_sql, params, units, types, row_id, results)
+        return _evaluate(con, relation_sql, params, units, types, row_id, results, position)
     finally:
         for table in repeats:
             con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -368,6 +373,10 @@ def _gather_repeats(
     return table
 
 
+POSITIONS = 1000
+"""How many broken rows the counting scan locates (`_evaluate`); more, and the examples scan."""
+
+
 def _evaluate(
     con: duckdb.DuckDBPyConnection,
     relation_sql: str,
@@ -376,24 +385,59 @@ def _evaluate(
     types: dict[str, str],
     row_id: list[str],
     results: dict[str, RuleResult],
+    position: str | None = None,
 ) -> dict[str, RuleResult]:
     # Three counts a rule (its rows, the judged ones, the bad ones), each asked once: most
     # rules share the first two (every row, every non-null value), and DuckDB keeps an
     # aggregate for every one written (a third of the counting scan of the NPS presses).
+    # Each condition is a column of the scan's projection, computed once for its counts
+    # and for locating the broken rows.
+    conditions: dict[str, str] = {}
+
+    def column(*where: str) -> str | None:
+        """The projection's column of the rows meeting every condition (None: every row)."""
+        kept = [c for c in where if c != "TRUE"]
+        if not kept:
+            return None
+        return conditions.setdefault(" AND ".join(kept), f"__c{len(conditions)}")
+
+    def count(name: str | None) -> str:
+        # `count_if(c)`, not `count(*) FILTER (WHERE c)`: both count the rows where `c` is
+        # true (not false, not NULL), but DuckDB runs an aggregate's FILTER as a selection
+        # of its own for every aggregate: the NPS presses' counting scan took a fifth
+        # less time (0.93 s to 0.74 s on ten million rows). Over no rows at all
+        # `count_if` is NULL, where a count is 0.
+        return f"coalesce(count_if({name}), 0)" if name else "count(*)"
+
     counts: dict[str, int] = {}
     slots: list[tuple[int, int, int]] = []
+    located: list[str] = []
     for u in units:
-        exprs = (
-            _count_where(u.domain),
-            _count_where(u.domain, u.considered),
-            u.bad_count or _count_where(u.domain, u.considered, f"({u.bad})"),
-        )
+        broken = None if u.bad_count else column(u.domain, u.considered, f"({u.bad})")
+        exprs = (count(column(u.domain)), count(column(u.domain, u.considered)),
+                 u.bad_count or count(broken))
         rows, judged, bad = (counts.setdefault(e, len(counts)) for e in exprs)
         slots.append((rows, judged, bad))
+        if broken and u.rule.expect != ROW_COUNT:
+            located.append(broken)
     # NOT MATERIALIZED: the examples read the rows once per failing rule, each for a few
     # columns; DuckDB would otherwise keep every column of the range for all of them.
     checked = f"WITH __checked AS NOT MATERIALIZED ({relation_sql}) "
-    row = con.execute(f"{checked}SELECT {', '.join(counts)} FROM __checked AS __r", params).fetchone()
+    projected = [f"({c}) AS {name}" for c, name in conditions.items()]
+    aggregates = list(counts)
+    if position and located:
+        # The positions of the first POSITIONS rows breaking any of the rules: when
+        # there are fewer, they are every broken row, and the examples read just them.
+        projected.append(f"{quote(position)} AS __position")
+        aggregates.append(
+            f"min(CASE WHEN {' OR '.join(dict.fromkeys(located))} THEN __position END, {POSITIONS})"
+        )
+    row = con.execute(
+        f"{checked}SELECT {', '.join(aggregates)} "
+        f"FROM (SELECT {', '.join(projected) or '1'} FROM __checked AS __r) AS __r",
+        params,
+    ).fetchone()
+    positions = row[len(counts)] if len(aggregates) > len(counts) else None
     failing: list[Unit] = []
     for u, slot in zip(units, slots, strict=True):
         rows, considered, bad = (int(row[i]) for i in slot)
@@ -416,21 +460,22 @@ def _evaluate(
             out.success = False
         if bad and not success:
             failing.append(u)
+    if positions is not None and len(positions) < POSITIONS:
+        # Every broken row of the located rules is among these: their examples come from
+        # them alone (the same first rows in the same order as from the whole range).
+        found = [u for u in failing if u.group is None]
+        failing = [u for u in failing if u.group is not None]
+        listed = ", ".join(str(int(p)) for p in positions) or "NULL"
+        if found:
+            _examples(
+                con,
+                f"WITH __checked AS NOT MATERIALIZED (SELECT * FROM ({relation_sql}) AS __all "
+                f"WHERE {quote(position)} IN ({listed})) ",
+                params, found, types, row_id, results,
+            )
     if failing:
         _examples(con, checked, params, failing, types, row_id, results)
     return results
-
-
-def _count_where(*conditions: str) -> str:
-    """The count of the rows meeting every condition; a condition that is `TRUE` is left out.
-
-    `count_if(c)`, not `count(*) FILTER (WHERE c)`: both count the rows where `c` is true (not
-    false, not NULL), but DuckDB runs an aggregate's FILTER as a selection of its own for every
-    aggregate, and reads `c` as a plain column instead: the NPS presses' counting scan took a
-    fifth less time (0.93 s to 0.74 s on ten million rows). Over no rows at all `count_if` is
-    NULL, where a count is 0."""
-    kept = [c for c in conditions if c != "TRUE"]
-    return f"coalesce(count_if({' AND '.join(kept)}), 0)" if kept else "count(*)"
 
 
 def _examples(

@@ -106,6 +106,59 @@ def test_examples_carry_file_record_and_value():
     ]
 
 
+UNORDERED = """
+CREATE {kind} raw.t AS SELECT * FROM (VALUES
+  ('b.csv', 3::BIGINT, 'bad', 1),
+  ('b.csv', 1::BIGINT, 'ok',  NULL),
+  ('a.csv', 9::BIGINT, 'bad', 2),
+  ('c.csv', 1::BIGINT, 'ok',  3),
+  ('a.csv', 2::BIGINT, 'bad', NULL),
+  ('b.csv', 2::BIGINT, 'bad', 4)
+) v(_source_file, _record_index, code, n)
+"""
+
+
+@pytest.mark.parametrize("kind", ["TABLE", "VIEW"])
+@pytest.mark.parametrize("located", [sql_rules.POSITIONS, 3])
+def test_examples_are_the_first_broken_rows_in_file_order_wherever_they_lie(monkeypatch, kind, located):
+    """The counting scan notes where a table's broken rows lie (up to POSITIONS of them) and
+    the examples read only those; beyond that, or on a view, the examples scan the range.
+    Either way they are the first broken rows by file and record, not by storage order."""
+    monkeypatch.setattr(sql_rules, "POSITIONS", located)
+    res = run([
+        rule("ok", "expect_column_values_to_be_in_set", column="code", value_set=["ok"]),
+        rule("n_present", "expect_column_values_to_not_be_null", column="n"),
+        rule("n_small", "expect_column_values_to_be_between", column="n", max_value=2),
+    ], setup=UNORDERED.format(kind=kind))
+    # 'bad' in b.csv 3, a.csv 9, a.csv 2 and b.csv 2, stored in that order; n is NULL in
+    # b.csv 1 and a.csv 2, and above 2 in c.csv 1 (3) and b.csv 2 (4). Five distinct rows
+    # break a rule: more than 3, so with POSITIONS at 3 the examples come from the scan.
+    assert [(e["_source_file"], e["_record_index"]) for e in res["ok"].examples] == [
+        ("a.csv", 2), ("a.csv", 9), ("b.csv", 2), ("b.csv", 3)]
+    assert res["n_present"].examples == [
+        {"_source_file": "a.csv", "_record_index": 2, "n": None},
+        {"_source_file": "b.csv", "_record_index": 1, "n": None},
+    ]
+    assert res["n_small"].examples == [
+        {"_source_file": "b.csv", "_record_index": 2, "n": 4},
+        {"_source_file": "c.csv", "_record_index": 1, "n": 3},
+    ]
+    assert (res["ok"].failed_rows, res["n_present"].failed_rows, res["n_small"].failed_rows) == (4, 2, 2)
+
+
+def test_examples_of_a_table_read_only_the_rows_the_counting_scan_located():
+    warehouse = CountingWarehouse(UNORDERED.format(kind="TABLE"))
+    rules = [rule("ok", "expect_column_values_to_be_in_set", column="code", value_set=["ok"])]
+    suite = Suite(path=CASES / "raw" / "t.yaml", schema="raw", table="t", description="d",
+                  rules=tuple(rules))
+    res = run_suite(suite, rules, warehouse, None, None, set(), engine="sql")
+    assert res["ok"].failed_rows == 4
+    # Stored first, third, fifth and sixth: rowids 0, 2, 4 and 5.
+    examples = warehouse.counting.statements[-1]
+    assert examples.rstrip().endswith("ORDER BY __unit, \"_source_file\", \"_record_index\", \"code\"")
+    assert '"__position" IN (0, 2, 4, 5)' in examples
+
+
 @pytest.mark.parametrize(
     ("mostly", "passes"),
     # code: 3 values of 5 rows, one of them ('y') outside {x}: in_set judges the
