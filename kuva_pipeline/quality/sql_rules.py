@@ -356,18 +356,35 @@ def validate(
 def _gather_repeats(
     con: duckdb.DuckDBPyConnection, relation_sql: str, params: dict[str, Any], u: Unit
 ) -> str:
-    """Group a uniqueness rule's values once, keeping only the repeated ones (a few rows),
-    so that counting its offending rows and showing the first ones read that small table
-    instead of grouping every value of the range again."""
+    """Find a uniqueness rule's repeated values once, with their number of copies (a few
+    rows), so that counting its offending rows and showing the first ones read that small
+    table instead of going over every value of the range again.
+
+    The judged values are sorted, and a value equal to the one before or after it is
+    repeated: each of its copies is next to another. On ids that are nearly all distinct
+    this is cheaper than grouping them (a hash table of ten million groups): the city's
+    NPS presses took 0.7-0.8 s against 1.1-1.35 s. Several columns compare as one row
+    value, NULLs equal, as pandas' `duplicated` and GROUP BY compare them; a single
+    column's judged values are never NULL.
+    """
     table = f"__kuva_repeats_{u.index}"
-    cols = ", ".join(u.group or [])
+    group = u.group or []
+    cols = ", ".join(group)
+    if len(group) == 1:
+        value = group[0]
+        same = f"{value} = lag({value}) OVER __w OR {value} = lead({value}) OVER __w"
+    else:
+        value = f"row({cols})"
+        same = (f"{value} IS NOT DISTINCT FROM lag({value}) OVER __w "
+                f"OR {value} IS NOT DISTINCT FROM lead({value}) OVER __w")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {cols}, count(*) AS __n "
-        f"FROM ({relation_sql}) AS __checked WHERE {u.domain} AND {u.considered} "
-        f"GROUP BY {cols} HAVING count(*) > 1",
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {cols}, count(*) AS __n FROM ("
+        f"SELECT {cols}, ({same}) AS __repeated "
+        f"FROM (SELECT {cols} FROM ({relation_sql}) AS __checked WHERE {u.domain} AND {u.considered}) "
+        f"WINDOW __w AS (ORDER BY {cols})) WHERE __repeated GROUP BY {cols}",
         params,
     )
-    match = " AND ".join(f"__r.{c} IS NOT DISTINCT FROM __d.{c}" for c in u.group or [])
+    match = " AND ".join(f"__r.{c} IS NOT DISTINCT FROM __d.{c}" for c in group)
     u.bad = f"EXISTS (SELECT 1 FROM {table} AS __d WHERE {match})"
     u.bad_count = f"(SELECT coalesce(sum(__n), 0) FROM {table})"
     return table

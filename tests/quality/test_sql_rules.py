@@ -199,6 +199,43 @@ def test_uniqueness_reports_every_copy_and_respects_the_row_condition():
     assert res["pair_unique"].success
 
 
+REPEATS = """
+CREATE TABLE raw.t AS SELECT * FROM (VALUES
+  ('a.csv', 1::BIGINT, NULL, NULL),
+  ('a.csv', 2::BIGINT, 'k',  2),
+  ('a.csv', 3::BIGINT, 'm',  NULL),
+  ('a.csv', 4::BIGINT, 'k',  2),
+  ('a.csv', 5::BIGINT, 'm',  NULL),
+  ('b.csv', 1::BIGINT, 'k',  1),
+  ('b.csv', 2::BIGINT, 'z',  9),
+  ('b.csv', 3::BIGINT, 'k',  2)
+) v(_source_file, _record_index, code, n)
+"""
+
+
+@pytest.mark.parametrize("ignore", ["all_values_are_missing", "any_value_is_missing", "never"])
+def test_repeated_values_are_found_in_sorted_order_with_nulls_equal(ignore):
+    res = run([
+        rule("code_unique", "expect_column_values_to_be_unique", column="code"),
+        rule("pair_unique", "expect_compound_columns_to_be_unique", column_list=["code", "n"],
+             ignore_row_if=ignore),
+    ], setup=REPEATS)
+    # code: k four times (a2, a4, b1, b3), m twice (a3, a5), z once, one NULL (not judged).
+    code = res["code_unique"]
+    assert (code.failed_rows, code.element_count) == (6, 8)
+    assert [(e["_source_file"], e["_record_index"]) for e in code.examples] == [
+        ("a.csv", 2), ("a.csv", 3), ("a.csv", 4), ("a.csv", 5), ("b.csv", 1), ("b.csv", 3)]
+    # (code, n): (k, 2) three times (a2, a4, b3); (m, NULL) twice, NULLs equal (a3, a5),
+    # unless a row with a missing value is ignored; (k, 1) and (z, 9) once. The lone
+    # (NULL, NULL) of a1 sorts first or last and has no twin: never a repeat, judged or not.
+    pair = res["pair_unique"]
+    expected = [("a.csv", 2), ("a.csv", 4), ("b.csv", 3)]
+    if ignore != "any_value_is_missing":
+        expected = sorted([*expected, ("a.csv", 3), ("a.csv", 5)])
+    assert pair.failed_rows == len(expected)
+    assert [(e["_source_file"], e["_record_index"]) for e in pair.examples] == expected
+
+
 def test_row_conditions_in_pandas_syntax():
     sql, columns = sql_rules.condition_sql('status in ["A", "B"] and is_deleted == False')
     assert sql == "\"status\" IN ( 'A' , 'B' ) AND \"is_deleted\" = FALSE"
