@@ -39,3 +39,14 @@ def test_the_probe_times_both_parts():
     # Fifteen million interpreter additions and eighty million DuckDB hashes take a
     # measurable while on any machine, and neither minutes.
     assert 0.01 < probe["python_s"] < 60 and 0.01 < probe["duckdb_s"] < 60
+
+
+def test_warming_reads_every_landing_file_once(tmp_path):
+    from benchmarks.run import warm
+
+    (tmp_path / "nps" / "2021").mkdir(parents=True)
+    (tmp_path / "nps" / "2021" / "nps_2021-01.csv").write_bytes(b"x" * 1_500_000)
+    (tmp_path / "events.json").write_bytes(b"{}")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    # 1,500,000 bytes over two reads of 1 MiB, then 2 and 0.
+    assert warm(tmp_path) == 1_500_002
