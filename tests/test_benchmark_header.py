@@ -50,3 +50,18 @@ def test_warming_reads_every_landing_file_once(tmp_path):
     (tmp_path / "empty.csv").write_bytes(b"")
     # 1,500,000 bytes over two reads of 1 MiB, then 2 and 0.
     assert warm(tmp_path) == 1_500_002
+
+
+def test_warming_imports_runs_the_modules_in_a_process_of_their_own(tmp_path):
+    import os
+
+    from benchmarks.run import warm_imports
+
+    (tmp_path / "marker_mod.py").write_text(
+        "import os, pathlib\npathlib.Path(os.environ['MARK']).write_text(str(os.getpid()))\n",
+        encoding="utf-8",
+    )
+    mark = tmp_path / "imported"
+    warm_imports({**os.environ, "PYTHONPATH": str(tmp_path), "MARK": str(mark)}, "marker_mod")
+    # Imported once, by another process than this one.
+    assert mark.read_text() != str(os.getpid())
