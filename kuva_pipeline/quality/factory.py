@@ -473,20 +473,20 @@ def run_suite(
         partitioned = window is not None and "_partition_date" in types
         where = "_partition_date BETWEEN $start AND $end" if partitioned else None
         params = {"start": window[0], "end": window[1]} if partitioned else {}
-        if engine == "sql" and not suite.aggregate and pipeline.is_base_table(con, suite.schema, suite.table):
-            # The table's own rows: each is found again by its rowid, so the examples of
-            # the failing rules read only the rows the counting scan saw break them.
-            sql = _frame_sql(suite, types, personal, where, position=True)
-            results.update(
-                sql_rules.validate(con, sql, params, runnable, row_id, value_sets, position=POSITION)
-            )
-            return results
-        sql = _frame_sql(suite, types, personal, where)
+        # A table's own rows are found again by their rowid, so the SQL engine's examples of
+        # the failing rules read only the rows its counting scan saw break them.
+        located = engine == "sql" and not suite.aggregate and pipeline.is_base_table(
+            con, suite.schema, suite.table
+        )
+        sql = _frame_sql(suite, types, personal, where, position=located)
         if suite.aggregate:
             # The rules judge the aggregate's rows (a few per device and day), built in DuckDB.
             sql = f"WITH checked_rows AS ({sql}) {suite.aggregate}"
         if engine == "sql":
-            results.update(sql_rules.validate(con, sql, params, runnable, row_id, value_sets))
+            position = POSITION if located else None
+            results.update(
+                sql_rules.validate(con, sql, params, runnable, row_id, value_sets, position=position)
+            )
             return results
         total = 0 if suite.aggregate else con.execute(
             f"SELECT count(*) FROM {suite.qualified}" + (f" WHERE {where}" if where else ""), params

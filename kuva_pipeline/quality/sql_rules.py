@@ -6,7 +6,7 @@ connection before fetching, so every metric comes back empty), and its pandas
 engine needs the whole range copied out of DuckDB first, which was most of a
 check step's time. This module compiles the rules of a suite into one SELECT
 over the run's partition range, with a `count_if(...)` per rule
-(and a GROUP BY of the repeated values per uniqueness rule), and asks a
+(and, first, a sort that finds the repeated values per uniqueness rule), and asks a
 second query for the first failing rows of the failing rules only: on a table,
 just the rows the counting scan located by `rowid`. Nothing is copied into
 pandas.
@@ -482,8 +482,8 @@ def _evaluate(
         # them alone (the same first rows in the same order as from the whole range).
         found = [u for u in failing if u.group is None]
         failing = [u for u in failing if u.group is not None]
-        listed = ", ".join(str(int(p)) for p in positions) or "NULL"
-        if found:
+        if found:  # then at least one row broke a rule, so `positions` is not empty
+            listed = ", ".join(str(int(p)) for p in positions)
             _examples(
                 con,
                 f"WITH __checked AS NOT MATERIALIZED (SELECT * FROM ({relation_sql}) AS __all "
