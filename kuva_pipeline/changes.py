@@ -11,9 +11,13 @@ as of yesterday, and a feed that stopped arriving grows staler. So when
 - and the catalog, the reference data and the code (package and dbt project)
   are those of the latest successful full refresh (`kuva/inputs` run tag),
 
-the refresh rescores (`catalog/as_of_dates` and everything downstream, published
+the refresh rescores (`catalog/as_of_dates` and the tables downstream, published
 as usual) and runs the freshness checks, and says so. `kuva refresh --full`
 always runs everything.
+
+The rescore leaves the views alone (the published `bi` views, dbt kind `view`):
+a view stores no rows, only its query, and the code is that of the last full
+refresh, so recreating it would change nothing.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from kuva_pipeline.settings import PROJECT_ROOT
 
 INPUTS_TAG = "kuva/inputs"
 SCOPE_TAG = "kuva/scope"
-RESCORE_SELECTION = "key:catalog/as_of_dates+"
+RESCORE_SELECTION = "key:catalog/as_of_dates+ and not kind:view"
 
 _CODE = (PROJECT_ROOT / "kuva_pipeline", PROJECT_ROOT / "assets", PROJECT_ROOT / "checks")
 _CODE_SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".csv", ".json"}

@@ -124,6 +124,17 @@ class KuvaDbtTranslator(DagsterDbtTranslator):
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return [OWNER]
 
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        # A view holds no data of its own: the UI tags it, and a rescore leaves it be
+        # (`kuva_pipeline.changes.RESCORE_SELECTION`).
+        if props["resource_type"] == "model" and props["config"].get("materialized") == "view":
+            return spec.merge_attributes(kinds={"view"})
+        return spec
+
     def get_code_version(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         # The hash of the model's file: an edited model shows as changed in the UI.
         checksum = (dbt_resource_props.get("checksum") or {}).get("checksum")

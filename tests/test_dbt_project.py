@@ -68,6 +68,34 @@ def test_a_model_reading_reference_data_shows_it_in_the_lineage(graph):
     assert dg.AssetKey(["staging", "ref_event_classes"]) in parents
 
 
+def test_views_are_kind_view_and_the_publication_waits_for_the_tables_behind_the_bi_views(
+    manifest, graph
+):
+    views = {
+        _key_of(manifest, uid)
+        for uid, n in manifest["nodes"].items()
+        if n["resource_type"] == "model" and n["config"]["materialized"] == "view"
+    }
+    tables = {
+        _key_of(manifest, uid)
+        for uid, n in manifest["nodes"].items()
+        if n["resource_type"] == "model" and n["config"]["materialized"] != "view"
+    }
+    assert dg.AssetKey(["bi", "scorecard"]) in views and dg.AssetKey(["marts", "scorecard"]) in tables
+    for key in views:
+        assert "view" in graph.get(key).kinds, key.to_user_string()
+    for key in tables:
+        assert "view" not in graph.get(key).kinds, key.to_user_string()
+    # bi/scorecard reads marts/scorecard (assets/models/bi/bi__scorecard.sql), bi/goals
+    # marts/goal_scores: the publication copies their rows, a rescore rebuilds only them.
+    publication = set(graph.get(dg.AssetKey(["bi", "publication"])).parent_keys)
+    assert {
+        dg.AssetKey(["bi", "scorecard"]),
+        dg.AssetKey(["marts", "scorecard"]),
+        dg.AssetKey(["marts", "goal_scores"]),
+    } <= publication
+
+
 def test_dbt_sources_are_the_python_assets_that_write_them(manifest, graph):
     keys = graph.get_all_asset_keys()
     for source in manifest["sources"].values():

@@ -10,6 +10,14 @@ from kuva_pipeline.publish import publish_postgres, publish_snapshot
 from kuva_pipeline.resources import OWNER, WRITER_POOL, WarehouseResource
 
 BI_KEYS = sorted((k for k in warehouse_models.keys if k.path[0] == "bi"), key=lambda k: k.path)
+BEHIND_BI = sorted(
+    {d.asset_key for s in warehouse_models.specs if s.key in BI_KEYS for d in s.deps} - set(BI_KEYS),
+    key=lambda k: k.path,
+)
+"""The tables the bi views read. The publication copies their rows through the views, so
+it waits for them too: a rescore rebuilds these tables but not the views
+(`kuva_pipeline.changes.RESCORE_SELECTION`), and a run orders its steps only by the
+dependencies among the assets it runs."""
 
 
 class PublishConfig(dg.Config):
@@ -24,7 +32,7 @@ class PublishConfig(dg.Config):
     owners=[OWNER],
     kinds={"duckdb", "postgres"},
     code_version="1",
-    deps=BI_KEYS,
+    deps=[*BI_KEYS, *BEHIND_BI],
     pool=WRITER_POOL,
     # A PostgreSQL swap that keeps meeting BI queries gives up after a minute on
     # purpose; the next attempt usually finds a quiet moment.

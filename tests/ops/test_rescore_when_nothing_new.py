@@ -48,9 +48,20 @@ def test_nothing_new_rescores_and_checks_freshness_and_a_changed_file_runs_every
     with dg.DagsterInstance.get() as instance:
         run, materialized, checked = _latest_run(instance)
         assert run.tags[SCOPE_TAG] == "rescore"
-        assert {"marts/scorecard", "bi/scorecard"} <= materialized
+        assert {"marts/scorecard", "meters/meter_values", "bi/publication"} <= materialized
         assert not {k for k in materialized if k.split("/")[0] in ("raw", "staging", "quarantine")}
+        # The bi views are the last full refresh's code: a rescore leaves them be...
+        assert {k for k in materialized if k.startswith("bi/")} == {"bi/publication"}
         assert {(f"raw/{s.table}", "landing_is_fresh") for s in RAW_SOURCES} <= checked
+        # ...and publishes only after the tables behind them are rescored.
+        steps = [
+            (e.step_key, e.dagster_event.event_type_value)
+            for e in instance.all_logs(run.run_id)
+            if e.dagster_event and e.dagster_event.event_type_value in ("STEP_START", "STEP_SUCCESS")
+        ]
+        assert steps.index(("bi__publication", "STEP_START")) > steps.index(
+            ("warehouse_models", "STEP_SUCCESS")
+        )
 
     # A file rewritten since it was loaded: everything runs again.
     path = landing_root / "nps" / "2021" / "nps_2021-03.csv"

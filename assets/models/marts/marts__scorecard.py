@@ -22,7 +22,7 @@ def _sql_type(hint) -> str:
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    import pandas as pd
+    import pyarrow as pa
 
     from kuva_pipeline.scoring import MeterDayInput, MeterDayScore, score_meter_day
 
@@ -30,9 +30,10 @@ def model(dbt, session):
     names = inputs.columns
     days = [MeterDayInput.from_row(dict(zip(names, row, strict=True))) for row in inputs.fetchall()]
     types = typing.get_type_hints(MeterDayScore)
-    scored = pd.DataFrame(  # noqa: F841 - read by the SELECT below
-        [score_meter_day(day).as_row() for day in days], columns=list(types)
-    )
+    rows = [score_meter_day(day).as_row() for day in days]
+    # An Arrow table, not a pandas frame: pyarrow is loaded already, pandas would cost
+    # 0.3 s to import in a run that needs it nowhere else (a nightly rescore).
+    scored = pa.table({name: [row[name] for row in rows] for name in types})  # noqa: F841 - read below
     # Typed whatever the values: an all-empty column stays DOUBLE, not NULL.
     columns = ", ".join(f'CAST("{name}" AS {_sql_type(hint)}) AS "{name}"' for name, hint in types.items())
     return session.sql(f"SELECT {columns} FROM scored")
