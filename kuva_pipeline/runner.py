@@ -36,6 +36,8 @@ RANGE_END_TAG = "dagster/asset_partition_range_end"
 WRITER_POOL = "duckdb_writer"
 WAIT_CHECK_SECONDS = 5.0
 """How often a run blocked on the writer pool checks whether the holder's process died."""
+EVENT_BATCH_SIZE = 1000
+"""The most events Dagster hands the event log at once (`DAGSTER_EVENT_BATCH_SIZE`)."""
 
 
 class RefreshError(RuntimeError):
@@ -347,6 +349,9 @@ def run_refresh(
     # refresh. The price: Dagster does not mark the months of a failed range run as
     # failed in an asset's partition view (the run shows failed, and this command says so).
     os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
+    # The planned events, and a range run's materializations of each asset, stored in one
+    # transaction each (`PooledSqliteEventLogStorage.store_event_batch`).
+    os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", str(EVENT_BATCH_SIZE))
     watcher = threading.Thread(target=watch_holder, name="kuva-pool-watch", daemon=True)
     watcher.start()
     try:

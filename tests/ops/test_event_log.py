@@ -178,3 +178,94 @@ def test_its_databases_sync_at_checkpoints_only_where_wal_keeps_them_consistent(
             assert SYNCHRONOUS[conn.exec_driver_sql("PRAGMA synchronous").scalar()] == "FULL"
     finally:
         engine.dispose()
+
+
+@dg.asset
+def second_table() -> None:
+    """A second checked asset, so a run plans more than one materialization and check."""
+
+
+@dg.asset_check(asset=second_table)
+def second_rows_present() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=True)
+
+
+PLANNED = (
+    dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
+    dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED,
+)
+CHECKED = [checked_table, rows_present, second_table, second_rows_present]
+
+
+def _planned(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    found = []
+    for record in instance.get_records_for_run(run_id).records:
+        event = record.event_log_entry.dagster_event
+        if event is None or event.event_type not in PLANNED:
+            continue
+        key = event.asset_key or event.asset_check_planned_data.asset_key
+        found.append(f"{event.event_type.value} {key.to_user_string()}")
+    return sorted(found)
+
+
+EXPECTED_PLANNED = sorted(
+    f"{kind.value} {asset}" for kind in PLANNED for asset in ("checked_table", "second_table")
+)
+
+
+def test_a_batch_commits_once_per_database_and_dagsters_own_storage_reads_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "1000")
+    home = _home(tmp_path)
+    commits: list[str] = []
+    batches: list[int] = []
+
+    def on_commit(conn: sa.Connection) -> None:
+        commits.append(conn.engine.url.database.rsplit("/", 1)[-1])
+
+    real_batch = PooledSqliteEventLogStorage.store_event_batch
+
+    def counting_batch(self, events):
+        commits.clear()
+        real_batch(self, events)
+        batches.append(commits.count("index.db"))
+
+    monkeypatch.setattr(PooledSqliteEventLogStorage, "store_event_batch", counting_batch)
+    sa.event.listen(sa.Engine, "commit", on_commit)
+    try:
+        with _instance(home, monkeypatch) as pooled:
+            run_id = dg.materialize(CHECKED, instance=pooled).run_id
+    finally:
+        sa.event.remove(sa.Engine, "commit", on_commit)
+    # The four planned events came as one batch, committed to the index once, where each
+    # event alone commits there (the run's database is made by the batch's first write, with
+    # commits of its own, so it is not counted here).
+    assert batches == [1]
+    with _instance(home, monkeypatch, "plain.yaml") as plain:
+        assert _planned(plain, run_id) == EXPECTED_PLANNED
+        history = plain.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(dg.AssetKey("second_table"), "second_rows_present"), limit=5
+        )
+        assert [c.status.value for c in history] == ["SUCCEEDED"]
+
+
+def test_a_batch_that_fails_keeps_nothing_and_dagster_stores_its_events_one_by_one(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "1000")
+    home = _home(tmp_path)
+    dagsters = PooledSqliteEventLogStorage.__mro__[1].store_event
+    calls = {"n": 0}
+
+    def failing_third(self, event):
+        if getattr(self._batch, "connections", None) is not None:
+            calls["n"] += 1
+            if calls["n"] == 3:  # two events of the batch are written, not yet committed
+                raise RuntimeError("disk full")
+        return dagsters(self, event)
+
+    monkeypatch.setattr(PooledSqliteEventLogStorage.__mro__[1], "store_event", failing_third)
+    with _instance(home, monkeypatch) as pooled:
+        run_id = dg.materialize(CHECKED, instance=pooled).run_id
+        assert calls["n"] == 3
+        # Each planned event once: the two written before the error were rolled back.
+        assert _planned(pooled, run_id) == EXPECTED_PLANNED
