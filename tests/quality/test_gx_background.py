@@ -107,3 +107,31 @@ def test_a_raw_load_starts_the_worker_only_for_a_run_with_gx_checks(monkeypatch,
     monkeypatch.setattr(gx_runner, "start_worker", lambda: calls.append(1))
     raw_defs._start_gx_worker(_context(selection))
     assert calls == ([1] if started else [])
+
+
+def test_plain_values_need_pandas_only_when_pandas_handed_them():
+    # The SQL engine's values: plain ones, turned to JSON without importing pandas (a rescore
+    # of only SQL checks never imports it).
+    code = textwrap.dedent(
+        """
+        import datetime, sys
+        from kuva_pipeline.quality.gx_runner import plain
+        print(plain([None, float("nan"), 2.5, datetime.date(2021, 3, 1),
+                     datetime.datetime(2021, 3, 1, 9, 30), (1, "a"), {4: "x"}]))
+        print("pandas" in sys.modules)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "[None, None, 2.5, '2021-03-01', '2021-03-01T09:30:00', [1, 'a'], {'4': 'x'}]",
+        "False",
+    ]
+    # pandas' own missing values and timestamps, once pandas handed them over.
+    import numpy as np
+    import pandas as pd
+
+    assert [
+        gx_runner.plain(v)
+        for v in (pd.NA, pd.NaT, pd.Timestamp("2021-03-01"), pd.Timestamp("2021-03-01 09:30"), np.int64(7))
+    ] == [None, None, "2021-03-01", "2021-03-01T09:30:00", 7]
