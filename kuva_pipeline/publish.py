@@ -17,6 +17,7 @@ the live warehouse (docs/scorecard_view.md).
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import hashlib
 import os
@@ -32,7 +33,6 @@ from pathlib import Path
 
 import duckdb
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql as pg
 
 BI_SCHEMA = "bi"
 PUBLICATION_TABLE = "_publication"
@@ -565,33 +565,42 @@ def publish_source_copy(
 
 # ---------------------------------------------------------------- PostgreSQL
 
-_PG_TYPES: dict[str, sa.types.TypeEngine] = {
-    "VARCHAR": sa.Text(),
-    "BOOLEAN": sa.Boolean(),
-    "TINYINT": sa.SmallInteger(),
-    "SMALLINT": sa.SmallInteger(),
-    "INTEGER": sa.Integer(),
-    "BIGINT": sa.BigInteger(),
-    # Unsigned and 128-bit integers need the next wider type, or numeric.
-    "UTINYINT": sa.SmallInteger(),
-    "USMALLINT": sa.Integer(),
-    "UINTEGER": sa.BigInteger(),
-    "UBIGINT": sa.Numeric(20, 0),
-    "HUGEINT": sa.Numeric(39, 0),
-    "UHUGEINT": sa.Numeric(39, 0),
-    "FLOAT": pg.REAL(),
-    "DOUBLE": pg.DOUBLE_PRECISION(),
-    "DATE": sa.Date(),
-    "TIME": sa.Time(),
-    "TIMESTAMP": pg.TIMESTAMP(),
-    "TIMESTAMP_S": pg.TIMESTAMP(),
-    "TIMESTAMP_MS": pg.TIMESTAMP(),
-    "TIMESTAMP_NS": pg.TIMESTAMP(),
-    "TIMESTAMP WITH TIME ZONE": pg.TIMESTAMP(timezone=True),
-    "INTERVAL": pg.INTERVAL(),
-    "UUID": pg.UUID(as_uuid=True),
-    "BLOB": pg.BYTEA(),
-}
+@functools.cache
+def _pg_types() -> dict[str, sa.types.TypeEngine]:
+    """DuckDB type -> PostgreSQL column type. SQLAlchemy's PostgreSQL dialect is imported
+    here, when a publication to PostgreSQL needs it: at the top it cost every command's
+    start 0.2 s."""
+    from sqlalchemy.dialects import postgresql as pg
+
+    return {
+        "VARCHAR": sa.Text(),
+        "BOOLEAN": sa.Boolean(),
+        "TINYINT": sa.SmallInteger(),
+        "SMALLINT": sa.SmallInteger(),
+        "INTEGER": sa.Integer(),
+        "BIGINT": sa.BigInteger(),
+        # Unsigned and 128-bit integers need the next wider type, or numeric.
+        "UTINYINT": sa.SmallInteger(),
+        "USMALLINT": sa.Integer(),
+        "UINTEGER": sa.BigInteger(),
+        "UBIGINT": sa.Numeric(20, 0),
+        "HUGEINT": sa.Numeric(39, 0),
+        "UHUGEINT": sa.Numeric(39, 0),
+        "FLOAT": pg.REAL(),
+        "DOUBLE": pg.DOUBLE_PRECISION(),
+        "DATE": sa.Date(),
+        "TIME": sa.Time(),
+        "TIMESTAMP": pg.TIMESTAMP(),
+        "TIMESTAMP_S": pg.TIMESTAMP(),
+        "TIMESTAMP_MS": pg.TIMESTAMP(),
+        "TIMESTAMP_NS": pg.TIMESTAMP(),
+        "TIMESTAMP WITH TIME ZONE": pg.TIMESTAMP(timezone=True),
+        "INTERVAL": pg.INTERVAL(),
+        "UUID": pg.UUID(as_uuid=True),
+        "BLOB": pg.BYTEA(),
+    }
+
+
 _DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
 
 
@@ -603,7 +612,7 @@ def pg_type(duckdb_type: str) -> sa.types.TypeEngine | None:
     """
     if m := _DECIMAL.fullmatch(duckdb_type):
         return sa.Numeric(int(m[1]), int(m[2]))
-    return _PG_TYPES.get(duckdb_type)
+    return _pg_types().get(duckdb_type)
 
 
 def _pg_url(url: str) -> sa.URL:
@@ -671,7 +680,7 @@ def publish_postgres(
                 PUBLICATION_TABLE,
                 metadata,
                 sa.Column("refresh_id", sa.Text(), nullable=False),
-                sa.Column("published_at", pg.TIMESTAMP(timezone=True), nullable=False),
+                sa.Column("published_at", sa.TIMESTAMP(timezone=True), nullable=False),
                 sa.Column("table_name", sa.Text(), nullable=False),
                 sa.Column("row_count", sa.BigInteger(), nullable=False),
                 schema=staging,

@@ -11,7 +11,7 @@ uses the bundled files and never touches the network. The fetching itself is
 
 import dagster as dg
 
-from kuva_pipeline.fetch import FETCHED_FOLDERS, FetchError, run_fetch
+from kuva_pipeline.fetch import FETCHED_FOLDERS
 from kuva_pipeline.partitions import feed_partitions, partition_dates
 from kuva_pipeline.resources import OWNER, WRITER_POOL, LandingResource
 
@@ -59,6 +59,9 @@ def build_fetch_asset(source: str) -> dg.AssetsDefinition:
         def progress(done: int, total: int, message: str) -> None:
             if done < 0 or done == total:
                 context.log.debug(f"{source}: {message}")
+
+        # Here, not at the top: the HTTP client is imported only by a run that fetches.
+        from kuva_pipeline.fetch import FetchError, run_fetch
 
         try:
             summary = run_fetch(source, settings, landing.landing, start, end, progress)

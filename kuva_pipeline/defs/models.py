@@ -22,7 +22,6 @@ from dagster_dbt import dbt_assets
 
 from kuva_pipeline.dbt_project import (
     KuvaDbtTranslator,
-    ensure_manifest,
     load_manifest,
     warehouse_env,
 )
@@ -31,7 +30,11 @@ from kuva_pipeline.metadata import table_metadata
 from kuva_pipeline.partitions import feed_partitions, partition_dates
 from kuva_pipeline.resources import WRITER_POOL, WarehouseResource
 
-MANIFEST = ensure_manifest()
+# The manifest as a dict, the very object `load_manifest` gives the steps: dagster-dbt
+# remembers each node's asset spec by the manifest's identity, so a step translating dbt's
+# results finds the specs the definitions made (a path here was read into a second copy, and
+# the first dbt step of a process worked every spec out again).
+MANIFEST = load_manifest()
 TRANSLATOR = KuvaDbtTranslator()
 STAGING = "tag:staging"
 

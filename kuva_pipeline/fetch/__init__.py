@@ -7,6 +7,8 @@ every written month (`manifest_<YYYY-MM>.json`) and the resumable cursor
 (`state.json`); loaders and the sensor never look there.
 """
 
+from typing import TYPE_CHECKING
+
 from kuva_pipeline.fetch.config import (
     FETCHABLE,
     FETCHED_FOLDERS,
@@ -14,8 +16,24 @@ from kuva_pipeline.fetch.config import (
     parse_enabled,
     settings_from_env,
 )
-from kuva_pipeline.fetch.http import FetchError
-from kuva_pipeline.fetch.run import FetchSummary, run_fetch
+
+if TYPE_CHECKING:
+    from kuva_pipeline.fetch.http import FetchError
+    from kuva_pipeline.fetch.run import FetchSummary, run_fetch
+
+
+def __getattr__(name: str):
+    """The fetching itself (and its HTTP client, httpx) is imported on first use: every
+    command imports this package for its settings, and only a fetch needs the rest."""
+    if name == "FetchError":
+        from kuva_pipeline.fetch.http import FetchError
+
+        return FetchError
+    if name in ("FetchSummary", "run_fetch"):
+        from kuva_pipeline.fetch import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "FETCHABLE",

@@ -157,6 +157,38 @@ def test_a_run_with_checks_asks_the_index_for_its_tables_once(tmp_path, monkeypa
         assert "no_such_table" not in storage._tables_found
 
 
+
+def test_the_asset_key_columns_are_reflected_once_and_the_asset_index_still_fills(tmp_path, monkeypatch):
+    home = _home(tmp_path)
+    asked: list[str] = []
+    dagsters = PooledSqliteEventLogStorage.__mro__[1]._has_asset_key_col_on_connection
+    monkeypatch.setattr(
+        PooledSqliteEventLogStorage.__mro__[1], "_has_asset_key_col_on_connection",
+        lambda self, conn, column: asked.append(column) or dagsters(self, conn, column),
+    )
+    with _instance(home, monkeypatch) as pooled:
+        for _ in range(2):  # two runs of three materializations each
+            assert months_job.execute_in_process(instance=pooled).success
+        # A column that is not there is asked about again, and not remembered.
+        storage = pooled.event_log_storage
+        with storage.index_connection() as conn:
+            assert not storage._has_asset_key_col_on_connection(conn, "no_such_column")
+            assert not storage._has_asset_key_col_on_connection(conn, "no_such_column")
+    # Dagster reflects the table's columns before each of the six materializations; here once.
+    assert asked == ["last_materialization_timestamp", "no_such_column", "no_such_column"]
+    with _instance(home, monkeypatch, "plain.yaml") as plain:
+        # The index columns were filled as on Dagster's own storage: the asset's entry
+        # knows its last materialization.
+        with plain.event_log_storage.index_connection() as conn:
+            (stamp,) = conn.execute(
+                sa.text("SELECT last_materialization_timestamp FROM asset_keys WHERE asset_key = :k"),
+                {"k": dg.AssetKey("nps_feedback").to_string()},
+            ).one()
+        assert stamp is not None
+        latest = plain.get_latest_materialization_event(dg.AssetKey("nps_feedback"))
+        assert latest.dagster_event.partition == "2021-03-01"
+
+
 SYNCHRONOUS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}  # SQLite's PRAGMA synchronous values
 
 

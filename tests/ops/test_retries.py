@@ -15,7 +15,7 @@ from kuva_pipeline import alerts
 from kuva_pipeline.definitions import build_definitions
 from kuva_pipeline.defs.jobs import UNATTENDED_RETRY_POLICY, refresh_job
 from kuva_pipeline.runner import with_siblings
-from kuva_pipeline.sources import landing as landing_module
+from kuva_pipeline.sources import raw as raw_module
 from tests.ops.helpers import PYTHON
 
 SLICE = "+key:meters/nps_measures"
@@ -74,7 +74,7 @@ def test_held_warehouse_lock_is_waited_out_and_the_run_succeeds(resources, tmp_p
 
 def test_flaky_read_is_retried_by_the_job_and_the_run_succeeds(resources, monkeypatch):
     calls = {"n": 0}
-    real = landing_module.detect_encoding
+    real = raw_module.csv_header  # the loader's first read of a CSV landing file
 
     def flaky(path, *args, **kwargs):
         calls["n"] += 1
@@ -84,7 +84,7 @@ def test_flaky_read_is_retried_by_the_job_and_the_run_succeeds(resources, monkey
             raise OSError(errno.EIO, "Input/output error", str(path))
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(landing_module, "detect_encoding", flaky)
+    monkeypatch.setattr(raw_module, "csv_header", flaky)
     job_def = refresh_job("fast_retry_refresh", "test", retry_policy=FAST)
     defs = build_definitions(resources=resources, jobs=[job_def])
     result = defs.resolve_job_def("fast_retry_refresh").execute_in_process(

@@ -69,6 +69,47 @@ def test_bom_utf8_and_cp1252_read_the_same(env):
                        ).fetchone() == (date(2022, 1, 1), date(2021, 12, 31))
 
 
+
+def test_only_a_chunk_duckdb_cannot_read_as_utf8_is_decoded_in_python(env, monkeypatch):
+    """UTF-8 files (with or without a byte order mark) go to DuckDB as they are; a chunk holding
+    a Windows-1252 page is read again transcoded, and its pages are counted once."""
+    from kuva_pipeline.sources import landing, raw
+
+    decoded: list[str] = []
+    real = landing.detect_encoding
+    monkeypatch.setattr(landing, "detect_encoding", lambda path, *a: decoded.append(path.name) or real(path, *a))
+    folder, load = env
+    _pages(folder, 1, [[{"id": 1, "name": "Käpylä"}], [{"id": 2, "name": "Töölö"}]])
+    bom = folder / "a_2021-01_p002.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + bom.read_bytes())
+    result, table = load(source("json_pages", count_key="count"))
+    assert decoded == []
+    assert [(r[0], r[1]) for r in table] == [("1", "Käpylä"), ("2", "Töölö")]
+    # February's second page comes from a Windows tool: ä is the single byte 0xE4.
+    _pages(folder, 2, [[{"id": 3, "name": "Kallio"}], [{"id": 4, "name": "Pasila"}, {"id": 5}]])
+    cp = folder / "a_2021-02_p002.json"
+    cp.write_bytes(cp.read_text(encoding="utf-8").replace("Pasila", "Hämeentie").encode("cp1252"))
+    # Two pages a statement: January's are read and counted before February's fail.
+    monkeypatch.setattr(raw, "PAGE_BATCH", 2)
+    result, table = load(source("json_pages", count_key="count"), at=datetime(2021, 3, 1))
+    assert [(r[0], r[1]) for r in table] == [
+        ("1", "Käpylä"), ("2", "Töölö"), ("3", "Kallio"), ("4", "Hämeentie"), ("5", None)]
+    # The whole range is one chunk here: all four pages were decoded for the second reading.
+    assert sorted(decoded) == ["a_2021-01_p001.json", "a_2021-01_p002.json",
+                               "a_2021-02_p001.json", "a_2021-02_p002.json"]
+    # Each page counted once: read twice, January's would hold 4 records against count 2.
+    assert result.page_count_mismatches == []
+    assert result.rows_by_file == {"t/a_2021-01_p001.json": 1, "t/a_2021-01_p002.json": 1,
+                                   "t/a_2021-02_p001.json": 1, "t/a_2021-02_p002.json": 2}
+
+
+def test_a_header_that_is_not_utf8_is_read_transcoded(env):
+    folder, load = env
+    (folder / "a_2021-01.csv").write_bytes("id;name;amount;määrä\n1;Käpylä;2;3\n".encode("cp1252"))
+    result, table = load(source(delim=";"))
+    assert [r[:3] for r in table] == [("1", "Käpylä", "2")]
+    assert result.extra_columns == {"t/a_2021-01.csv": ["määrä"]}
+
 def test_quoted_fields_crlf_and_short_rows(env):
     folder, load = env
     (folder / "a_2021-01.csv").write_bytes(
