@@ -30,13 +30,14 @@ run goes) is read only from the scoring on."""
 READS = {
     "catalog": {"catalog"},
     "staging": {"raw", "reference", "catalog", "staging"},
-    "quarantine": {"staging"},
+    "quarantine": {"staging", "reference"},
     "meters": {"reference", "catalog", "staging", "meters"},
     "marts": {"catalog", "staging", "meters", "quality", "marts"},
     "bi": {"catalog", "meters", "marts", "quality"},
 }
 """The layers each layer reads, today. The quarantine views read their typed staging
-model; bi publishes `meters.meter_values` as it is, without a copy in marts."""
+model, and the NPS one the device reference beside it (its site and service area, which
+the typed model does not store); bi publishes `meters.meter_values` as it is, without a copy in marts."""
 
 
 def _layer(manifest: dict, unique_id: str) -> str:

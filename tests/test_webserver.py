@@ -105,8 +105,10 @@ def test_webserver_lists_the_slice_with_its_lineage(webserver):
         assert key in nodes, f"{key} missing from the UI; got {sorted(nodes)}"
     staging = nodes["staging/nps_responses"]
     assert staging["groupName"] == "staging"
-    # staging.nps_responses is the clean view of the typed model, which reads raw.
-    assert [d["path"] for d in staging["dependencyKeys"]] == [["staging", "nps_responses_typed"]]
+    # staging.nps_responses is the clean view of the typed model, which reads raw, with each
+    # device's site from the device reference.
+    assert sorted(d["path"] for d in staging["dependencyKeys"]) == [
+        ["staging", "nps_responses_typed"], ["staging", "ref_nps_experience_points"]]
     typed = nodes["staging/nps_responses_typed"]
     assert ["raw", "nps_feedback"] in [d["path"] for d in typed["dependencyKeys"]]
     assert {"team": "kuva-data"} in staging["owners"]

@@ -73,3 +73,23 @@ def test_devices_in_use_follow_the_reference_not_the_answers(q):
     # At an as-of day of the catalog (forecast 2/2021, 31.8.2021): 101 and 103.
     assert q("SELECT value FROM meters.nps_measures WHERE measure = 'devices_in_use' AND grain = 'ytd' "
              "AND period_end = DATE '2021-08-31' AND service_area = 'KUVA'") == [(2.0,)]
+
+
+def test_staging_and_quarantine_name_each_devices_site_from_the_reference(q):
+    # Devices per the table above; sites and areas from the fixture reference.
+    assert q("SELECT feedback_id, site, service_area FROM staging.nps_responses ORDER BY feedback_id::INT") == [
+        ("1", "Oodi", "KIR"), ("2", "Caisa", "KULP"), ("3", "Caisa", "KULP"), ("4", "Oodi", "KIR"),
+        ("5", "Oodi", "KIR"), ("7", "Kallio sports hall", "LIIKU"), ("8", "Kallio sports hall", "LIIKU"),
+    ]
+    assert q("SELECT _source_file || '#' || _record_index, site, service_area FROM quarantine.nps_responses "
+             "ORDER BY 1") == [
+        ("nps/2021/nps_2021-03.csv#6", "Oodi", "KIR"),
+        ("nps/2021/nps_2021-03.csv#7", "Oodi", "KIR"),
+        ("nps/2021/nps_2021-04.json#3", "Kallio sports hall", "LIIKU"),
+    ]
+    # The typed model stores neither: the views join them where the rows are read.
+    typed = [r[0] for r in q("DESCRIBE staging.nps_responses_typed")]
+    assert "site" not in typed and "service_area" not in typed
+    # The views keep the staging order of columns.
+    assert [r[0] for r in q("DESCRIBE staging.nps_responses")][:7] == [
+        "feedback_id", "local_time", "local_date", "experience_point_id", "site", "service_area", "survey_id"]

@@ -1,4 +1,2 @@
 {{ config(materialized='view') }}
-SELECT *
-FROM {{ ref('staging__nps_responses_typed') }}
-WHERE _reject_reason IS NOT NULL
+{{ with_device_site('t._reject_reason IS NOT NULL', keep_reason=true) }}

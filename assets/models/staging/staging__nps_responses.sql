@@ -1,4 +1,2 @@
 {{ config(materialized='view') }}
-SELECT * EXCLUDE (_reject_reason)
-FROM {{ ref('staging__nps_responses_typed') }}
-WHERE _reject_reason IS NULL
+{{ with_device_site('t._reject_reason IS NULL', keep_reason=false) }}
