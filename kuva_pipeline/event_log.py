@@ -34,9 +34,11 @@ storage keeps it.
 Dagster has no public base class for an event log storage: the one import from
 `dagster._core` below is the class extended. Besides its public methods, two of
 its own helpers are overridden: `_connect` (the open engines) and
-`_has_asset_key_col_on_connection` (a column found is remembered). The Dagster version is pinned to 1.13 (pyproject.toml), and
-`tests/ops/test_event_log.py` runs real Dagster runs through this storage, so
-an upgrade that changes the base class fails there first. Removing the two
+`_has_asset_key_col_on_connection` (a column found is remembered). The Dagster
+version is pinned to 1.13 (pyproject.toml), and `tests/ops/test_event_log.py`
+runs real Dagster runs through this storage and counts what each helper saves
+(commits per batch, reflections per run), so an upgrade that changes the base
+class or stops calling either helper fails there first. Removing the two
 lines from `dagster.yaml` returns to Dagster's own storage on the same files.
 """
 

@@ -909,7 +909,7 @@ def load_raw(
         try:
             return read_files(files, first_progress)
         except Exception as exc:
-            if not _not_utf8(exc) or all(lf.path in transcode for lf, _ in files):
+            if not _not_utf8(exc):
                 raise
         parts.clear()
         del progress[first_progress:]
