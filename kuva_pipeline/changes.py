@@ -15,6 +15,10 @@ the refresh rescores (`catalog/as_of_dates` and the tables downstream, published
 as usual) and runs the freshness checks, and says so. `kuva refresh --full`
 always runs everything.
 
+The measures models (dbt tag `by_period`) keep their past periods in a rescore: only
+the periods from the first 1 January of a year whose as-of day moved are recomputed
+(`assets/macros/rescore.sql`; `kuva_pipeline.defs.models` decides per run).
+
 The rescore leaves the views alone (the published `bi` views, dbt kind `view`):
 a view stores no rows, only its query, and the code is that of the last full
 refresh, so recreating it would change nothing.

@@ -35,8 +35,9 @@ DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 _SOURCES_OF_TRUTH = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests")
 
 
-RUN_VARIABLES = ("KUVA_PARTITION_START", "KUVA_PARTITION_END", "KUVA_RUN_ID")
-"""Environment variables the models read per run (assets/macros/window.sql, the history's id).
+RUN_VARIABLES = ("KUVA_PARTITION_START", "KUVA_PARTITION_END", "KUVA_RUN_ID", "KUVA_RESCORE")
+"""Environment variables the models read per run (assets/macros/window.sql, the history's id,
+assets/macros/rescore.sql).
 
 Every parse leaves them out: dbt reparses each file whose env_var() reads a value
 other than the last parse's, and a run's window and id always differ."""
@@ -186,7 +187,7 @@ def environment(wanted: Mapping[str, str | None]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def warehouse_env(path: Path, memory_limit: str | None = None, **extra: str):
+def warehouse_env(path: Path, memory_limit: str | None = None, **extra: str | None):
     """Point the dbt profile at `path` for the dbt invocations made inside the block.
 
     The profile reads KUVA_WAREHOUSE_PATH like the rest of the project; a run whose

@@ -124,6 +124,49 @@ def _record_tests(
             append(con, evaluations, run_id, datetime.now(UTC).replace(tzinfo=None))
 
 
+BY_PERIOD = frozenset(
+    dg.AssetKey([node["schema"], node["alias"]])
+    for node in MANIFEST["nodes"].values()
+    if node["resource_type"] == "model" and "by_period" in node["tags"]
+)
+"""The measures models a rescore recomputes by period (dbt tag `by_period`, assets/macros/rescore.sql)."""
+
+
+def _rescores_by_period(context: dg.AssetExecutionContext) -> bool:
+    """Whether the run only rescores and the by-period tables may keep their past periods.
+
+    A rescore (`kuva_pipeline.changes`) has nothing new since the last full refresh; the
+    tables must also be newer than everything they read but the as-of days. A run since
+    then may have rebuilt staging or a reference table without them (a selection in the
+    UI): then they are rebuilt whole, as in any other run.
+    """
+    from kuva_pipeline.changes import SCOPE_TAG
+
+    if context.run.tags.get(SCOPE_TAG) != "rescore":
+        return False
+    selected = BY_PERIOD & set(context.selected_asset_keys)
+    if not selected:
+        return False
+    reads = {spec.key: {dep.asset_key for dep in spec.deps} for spec in context.assets_def.specs}
+    instance = context.instance
+
+    def stamp(key: dg.AssetKey) -> float | None:
+        event = instance.get_latest_materialization_event(key)
+        return event.timestamp if event else None
+
+    as_of = dg.AssetKey(["catalog", "as_of_dates"])
+    for key in selected:
+        built = stamp(key)
+        if built is None:
+            return False
+        for parent in reads[key] - {as_of}:
+            read = stamp(parent)
+            if read is not None and read >= built:
+                context.log.info(f"{parent.to_user_string()} changed after {key.to_user_string()}: rebuilt whole")
+                return False
+    return True
+
+
 def _build(
     context: dg.AssetExecutionContext,
     dbt: DbtRunnerResource,
@@ -131,8 +174,10 @@ def _build(
     window: dict[str, str] | None = None,
     where: str | None = None,
     span: tuple | None = None,
+    rescore: bool = False,
 ) -> Iterator:
-    env = {"KUVA_RUN_ID": context.run_id, **(window or {})}
+    # KUVA_RESCORE is set, or removed, for every invocation (assets/macros/rescore.sql).
+    env = {"KUVA_RUN_ID": context.run_id, "KUVA_RESCORE": "1" if rescore else None, **(window or {})}
     with warehouse_env(warehouse.file, warehouse.memory_limit, **env):
         run = dbt.build(context, TRANSLATOR)
     # dbt's own log goes to the run's event log: the UI shows what dbt did.
@@ -198,7 +243,7 @@ def warehouse_models(
     context: dg.AssetExecutionContext, dbt: DbtRunnerResource, warehouse: WarehouseResource
 ):
     """Meters, the scored scorecard and its roll-ups, and the published bi views."""
-    yield from _build(context, dbt, warehouse)
+    yield from _build(context, dbt, warehouse, rescore=_rescores_by_period(context))
 
 
 ASSETS = [feed_models, staging_models, warehouse_models]

@@ -1,5 +1,9 @@
 {{ config(
-    materialized='table',
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ replace_rescored() }}",
+    tags=['by_period'],
     meta={
         'kuva_source': 'events',
         'measures': {
@@ -22,6 +26,7 @@
         },
     },
 ) }}
+{% call rescored_rows() %}
 WITH counted AS (
     -- Only productions count: top level, scheduled or rescheduled, not deleted or replaced
     -- (staging.event_classification says why any other event does not).
@@ -71,3 +76,4 @@ CROSS JOIN scopes s
 LEFT JOIN counts c ON c.grain = p.grain AND c.period_start = p.period_start
                   AND c.period_end = p.period_end AND c.measure = s.measure
 ORDER BY measure, grain, period_start, service_area
+{% endcall %}

@@ -1,5 +1,9 @@
 {{ config(
-    materialized='table',
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ replace_rescored() }}",
+    tags=['by_period'],
     meta={
         'kuva_source': 'finance',
         'measures': {
@@ -16,6 +20,7 @@
         },
     },
 ) }}
+{% call rescored_rows() %}
 WITH rows AS (
     SELECT "year", service_area, cost_eur, outputs, budget_eur FROM {{ ref('staging__finance') }}
 ),
@@ -50,3 +55,4 @@ FROM periods p
 JOIN sums s USING ("year")
 WHERE s.budget_eur > 0
 ORDER BY measure, grain, period_start, service_area
+{% endcall %}

@@ -1,5 +1,9 @@
 {{ config(
-    materialized='table',
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ replace_rescored() }}",
+    tags=['by_period'],
     meta={
         'kuva_source': 'hobihobi',
         'measures': {
@@ -17,6 +21,7 @@
         },
     },
 ) }}
+{% call rescored_rows() %}
 WITH snap AS (
     SELECT listing_id, snapshot_date, service_area, visible_from, visible_until, participants
     FROM {{ ref('staging__hobihobi_listings') }}
@@ -93,3 +98,4 @@ SELECT 'hobihobi', 'participants', grain, period_start, period_end, service_area
        participants::DOUBLE, participants::DOUBLE, NULL::DOUBLE, n_rows
 FROM filled
 ORDER BY measure, grain, period_start, service_area
+{% endcall %}

@@ -1,5 +1,9 @@
 {{ config(
-    materialized='table',
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ replace_rescored() }}",
+    tags=['by_period'],
     meta={
         'kuva_source': 'nps',
         'measures': {
@@ -18,6 +22,7 @@
         },
     },
 ) }}
+{% call rescored_rows() %}
 WITH answers AS (
     -- NPS counts only 0-10 answers to NPS surveys; misuse presses are left out.
     -- Counted per device and day first: the periods below add up some forty thousand
@@ -27,7 +32,7 @@ WITH answers AS (
            count(*) FILTER (WHERE button_index <= 6) AS detractors,
            count(*) AS answers
     FROM {{ ref('staging__nps_responses') }}
-    WHERE is_nps_survey AND NOT is_misuse
+    WHERE is_nps_survey AND NOT is_misuse{{ rescored_since('local_date') }}
     GROUP BY local_date, service_area, experience_point_id
 ),
 periods AS (
@@ -99,3 +104,4 @@ CROSS JOIN scopes s
 LEFT JOIN in_use u USING (grain, period_start, period_end, service_area)
 WHERE EXISTS (SELECT 1 FROM {{ source('reference', 'ref_nps_experience_points') }})  -- no reference, no level
 ORDER BY measure, grain, period_start, service_area
+{% endcall %}

@@ -1,5 +1,9 @@
 {{ config(
-    materialized='table',
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ replace_rescored() }}",
+    tags=['by_period'],
     meta={
         'kuva_source': 'varaamo',
         'measures': {
@@ -22,8 +26,10 @@
         },
     },
 ) }}
+{% call rescored_rows() %}
 WITH res AS (
     SELECT begin_date, service_area, is_booking FROM {{ ref('staging__varaamo_reservations') }}
+    WHERE true{{ rescored_since('begin_date') }}
 ),
 days AS (
     SELECT DISTINCT begin_date AS d FROM res
@@ -97,3 +103,4 @@ CROSS JOIN scopes s
 LEFT JOIN spaces x USING (grain, period_start, period_end, service_area)
 WHERE EXISTS (SELECT 1 FROM {{ source('reference', 'ref_varaamo_resources') }})  -- no reference, no level
 ORDER BY measure, grain, period_start, service_area
+{% endcall %}
