@@ -162,7 +162,9 @@ def _rescores_by_period(context: dg.AssetExecutionContext) -> bool:
         for parent in reads[key] - {as_of}:
             read = stamp(parent)
             if read is not None and read >= built:
-                context.log.info(f"{parent.to_user_string()} changed after {key.to_user_string()}: rebuilt whole")
+                context.log.info(
+                    f"{parent.to_user_string()} changed after {key.to_user_string()}: rebuilt whole"
+                )
                 return False
     return True
 
@@ -177,7 +179,11 @@ def _build(
     rescore: bool = False,
 ) -> Iterator:
     # KUVA_RESCORE is set, or removed, for every invocation (assets/macros/rescore.sql).
-    env = {"KUVA_RUN_ID": context.run_id, "KUVA_RESCORE": "1" if rescore else None, **(window or {})}
+    env = {
+        "KUVA_RUN_ID": context.run_id,
+        "KUVA_RESCORE": "1" if rescore else None,
+        **(window or {}),
+    }
     with warehouse_env(warehouse.file, warehouse.memory_limit, **env):
         run = dbt.build(context, TRANSLATOR)
     # dbt's own log goes to the run's event log: the UI shows what dbt did.

@@ -91,7 +91,6 @@ def test_a_loaded_file_that_is_gone_is_a_change(project_env, landing_root, monke
     assert landing_changes(warehouse, landing_root, nps, date(2021, 5, 1), date(2021, 5, 31)) == []
 
 
-
 def test_a_rescore_recomputes_only_the_periods_whose_as_of_day_moved(
     project_env, landing_root, monkeypatch
 ):
