@@ -5,7 +5,8 @@ Python and dbt imports, `dbt --version`, a parse of the project and an adapter
 set up in the Dagster process too. On the bundled sample that was 6-9 s a step
 around 1-4 s of SQL. dbt's programmatic entry point, `dbtRunner`, accepts a
 manifest made earlier, so here a step costs only its models and tests: the
-manifest is `target/manifest.json` read back into dbt's objects (about 0.2 s),
+manifest is `target/manifest.json` read back into dbt's objects (kept as a pickle
+beside it for the next process, see `_written`),
 not a parse (2-5 s), whenever it was parsed for this warehouse's name.
 
 What stays dagster-dbt's own: the assets and checks (`@dbt_assets`), the
@@ -20,6 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +40,8 @@ from kuva_pipeline.dbt_project import (
 )
 
 RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"})
+MANIFEST_PICKLE = "manifest.runtime.pickle"
+"""dbt's manifest objects beside `target/manifest.json`, for the next process (`_written`)."""
 STEP_TARGET = "target/steps"
 """Where step runs write compiled SQL; `target/` keeps the manifest the definitions read."""
 
@@ -71,7 +75,7 @@ def runtime_manifest(project_dir: Path = DBT_DIR) -> Any:
     """dbt's manifest in memory for a run in this process.
 
     For the project itself it is `target/manifest.json`, which the definitions
-    already read, turned back into dbt's objects (about 0.2 s), when it was parsed
+    already read, turned back into dbt's objects (`_written`), when it was parsed
     for the warehouse this run writes: dbt-duckdb names the database after the
     warehouse file, and compiled SQL carries that name. Otherwise (another copy
     of the project, another warehouse name) the project is parsed here.
@@ -87,7 +91,39 @@ def runtime_manifest(project_dir: Path = DBT_DIR) -> Any:
 
 @functools.lru_cache(maxsize=2)
 def _written(path: str, mtime_ns: int) -> Any:
-    """A manifest written by `dbt parse`, as the objects `dbtRunner` takes."""
+    """A manifest written by `dbt parse`, as the objects `dbtRunner` takes.
+
+    Turning the JSON into dbt's objects costs about 0.5 s (dbt's own deserializers, for
+    every node and the adapters' five hundred macros), in every process that runs a dbt
+    step. The objects are kept beside the JSON as a pickle (dbt's `Manifest` pickles
+    itself for its worker processes), read back in about 0.01 s by the next process
+    while the JSON and dbt are the same; any other pickle is ignored and written anew.
+    It is the project's own build output in `target/`, like the JSON (git-ignored, never
+    read from anywhere else).
+    """
+    from dbt.version import __version__ as dbt_version
+
+    stored = Path(path).with_name(MANIFEST_PICKLE)
+    key = (Path(path).name, mtime_ns, dbt_version)
+    try:
+        with stored.open("rb") as f:
+            found_key, manifest = pickle.load(f)
+        if found_key == key:
+            return manifest
+    except Exception:  # noqa: BLE001 - missing, truncated, from another dbt: made again below
+        pass
+    manifest = _from_json(path)
+    tmp = stored.with_name(f"{stored.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as f:
+            pickle.dump((key, manifest), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, stored)  # whole or not at all, for a process reading it meanwhile
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a read-only checkout: the next process reads the JSON
+    return manifest
+
+
+def _from_json(path: str) -> Any:
     from dbt.contracts.graph.manifest import Manifest, WritableManifest
     from dbt.contracts.graph.nodes import GenericTestNode
 

@@ -234,6 +234,59 @@ def test_a_run_reuses_the_written_manifest_when_it_names_the_warehouse(monkeypat
     assert parses == [str(DBT_DIR)]
 
 
+def test_the_next_process_reads_the_manifest_objects_kept_beside_the_json(monkeypatch, tmp_path):
+    """`dbt_runner._written` keeps dbt's manifest objects beside manifest.json; a process
+    that finds them for the same JSON and dbt reads them instead of the JSON, and one that
+    finds them for another JSON, or unreadable, reads the JSON and writes them anew."""
+    import os
+    import shutil
+
+    from dbt.contracts.graph.nodes import GenericTestNode
+
+    from kuva_pipeline import dbt_runner
+
+    path = tmp_path / "manifest.json"
+    shutil.copy(ensure_manifest(), path)
+    written = json.loads(path.read_text())
+    generic = {
+        uid: n["test_metadata"]["name"]
+        for uid, n in written["nodes"].items()
+        if n["resource_type"] == "test" and n.get("test_metadata")
+    }
+    reads: list[str] = []
+    from_json = dbt_runner._from_json
+    monkeypatch.setattr(dbt_runner, "_from_json", lambda p: reads.append(p) or from_json(p))
+
+    def in_a_new_process(mtime_ns: int):
+        dbt_runner._written.cache_clear()  # what a new process starts with
+        return dbt_runner._written(str(path), mtime_ns)
+
+    def same_as_the_json(manifest) -> bool:
+        return set(manifest.nodes) == set(written["nodes"]) and all(
+            isinstance(manifest.nodes[uid], GenericTestNode) and manifest.nodes[uid].test_metadata.name == name
+            for uid, name in generic.items()
+        )
+
+    mtime = path.stat().st_mtime_ns
+    assert same_as_the_json(in_a_new_process(mtime))
+    kept = tmp_path / dbt_runner.MANIFEST_PICKLE
+    assert kept.is_file() and len(reads) == 1
+    # The next process: the same JSON, read from what the first one kept.
+    assert same_as_the_json(in_a_new_process(mtime))
+    assert len(reads) == 1
+    # A JSON written again (dbt parsed the project anew): read from the JSON.
+    os.utime(path, ns=(mtime + 10**9, mtime + 10**9))
+    assert same_as_the_json(in_a_new_process(mtime + 10**9))
+    assert len(reads) == 2
+    # A truncated file: read from the JSON, and kept whole again.
+    kept.write_bytes(kept.read_bytes()[:100])
+    assert same_as_the_json(in_a_new_process(mtime + 10**9))
+    assert len(reads) == 3
+    assert same_as_the_json(in_a_new_process(mtime + 10**9))
+    assert len(reads) == 3
+    dbt_runner._written.cache_clear()
+
+
 def test_persist_docs_comments_in_one_statement_and_skips_a_missing_column(tmp_path):
     """The project's `duckdb__persist_docs` (assets/macros/persist_docs.sql) in a project of
     its own: the relation and column comments land in one statement, and a documented column
