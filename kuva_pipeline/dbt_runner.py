@@ -97,14 +97,17 @@ def _written(path: str, mtime_ns: int) -> Any:
     every node and the adapters' five hundred macros), in every process that runs a dbt
     step. The objects are kept beside the JSON as a pickle (dbt's `Manifest` pickles
     itself for its worker processes), read back in about 0.01 s by the next process
-    while the JSON and dbt are the same; any other pickle is ignored and written anew.
-    It is the project's own build output in `target/`, like the JSON (git-ignored, never
-    read from anywhere else).
+    while the JSON's bytes (their SHA-256) and dbt's version are the same; any other
+    pickle is ignored and written anew. It is the project's own build output in
+    `target/`, like the JSON (git-ignored, never read from anywhere else). `mtime_ns`
+    (the JSON's) keys this process's cache, so a JSON written anew is read again.
     """
+    import hashlib
+
     from dbt.version import __version__ as dbt_version
 
     stored = Path(path).with_name(MANIFEST_PICKLE)
-    key = (Path(path).name, mtime_ns, dbt_version)
+    key = (hashlib.sha256(Path(path).read_bytes()).hexdigest(), dbt_version)
     try:
         with stored.open("rb") as f:
             found_key, manifest = pickle.load(f)

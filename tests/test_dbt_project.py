@@ -236,8 +236,8 @@ def test_a_run_reuses_the_written_manifest_when_it_names_the_warehouse(monkeypat
 
 def test_the_next_process_reads_the_manifest_objects_kept_beside_the_json(monkeypatch, tmp_path):
     """`dbt_runner._written` keeps dbt's manifest objects beside manifest.json; a process
-    that finds them for the same JSON and dbt reads them instead of the JSON, and one that
-    finds them for another JSON, or unreadable, reads the JSON and writes them anew."""
+    that finds them for the same JSON bytes and dbt reads them instead of the JSON, and one
+    that finds them for another JSON, or unreadable, reads the JSON and writes them anew."""
     import os
     import shutil
 
@@ -274,15 +274,19 @@ def test_the_next_process_reads_the_manifest_objects_kept_beside_the_json(monkey
     # The next process: the same JSON, read from what the first one kept.
     assert same_as_the_json(in_a_new_process(mtime))
     assert len(reads) == 1
-    # A JSON written again (dbt parsed the project anew): read from the JSON.
+    # The same JSON touched (a checkout): still read from what was kept.
     os.utime(path, ns=(mtime + 10**9, mtime + 10**9))
     assert same_as_the_json(in_a_new_process(mtime + 10**9))
+    assert len(reads) == 1
+    # A JSON written anew (dbt parsed the project again): read from the JSON.
+    path.write_text(json.dumps(written, indent=1))
+    assert same_as_the_json(in_a_new_process(mtime + 2 * 10**9))
     assert len(reads) == 2
     # A truncated file: read from the JSON, and kept whole again.
     kept.write_bytes(kept.read_bytes()[:100])
-    assert same_as_the_json(in_a_new_process(mtime + 10**9))
+    assert same_as_the_json(in_a_new_process(mtime + 2 * 10**9))
     assert len(reads) == 3
-    assert same_as_the_json(in_a_new_process(mtime + 10**9))
+    assert same_as_the_json(in_a_new_process(mtime + 2 * 10**9))
     assert len(reads) == 3
     dbt_runner._written.cache_clear()
 
