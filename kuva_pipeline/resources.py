@@ -5,6 +5,9 @@ The warehouse resource opens short-lived connections and always closes them in
 failed step would lock out every later writer. Nothing connects at import time.
 A step that works through many units (the check steps, a suite each) holds one
 connection for the step with `session()`; it too is closed when the step ends.
+A whole run in one process (`kuva refresh`) keeps the DuckDB instance open
+between its units of work with `holding()`, and lets go of the file whenever
+another run may want it (`kuva_pipeline.runner`).
 """
 
 from __future__ import annotations
@@ -73,6 +76,92 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set lock" in text)
 
 
+def _open(file: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """The warehouse file opened, waiting out another process's write lock with backoff.
+
+    While this process holds the warehouse (`holding`), the connection opened is the held
+    instance's: read-write whatever was asked, and without connection-time settings, so
+    dbt-duckdb's own connection (made without any) shares the instance.
+    """
+    hold = _holding and str(file) not in _held
+    waited = 0.0
+    for attempt, delay in enumerate((*LOCK_RETRY_SECONDS, None)):
+        try:
+            if hold:
+                con = duckdb.connect(str(file))
+                for name, value in WRITER_SETTINGS.items():  # global: every later connection's
+                    con.execute(f"SET {name} = {value}")
+                _held[str(file)] = con
+                return con.cursor()
+            return duckdb.connect(
+                str(file), read_only=read_only, config={} if read_only else dict(WRITER_SETTINGS)
+            )
+        except duckdb.IOException as exc:
+            if delay is None or not _is_lock_error(exc):
+                raise RuntimeError(
+                    f"cannot open the warehouse {file} after {attempt + 1} attempts "
+                    f"({waited:.0f} s): {exc}. "
+                    "Another process holds the write lock; BI tools must read the published "
+                    "snapshot, never the live file."
+                ) from exc
+            if delay >= 2.0:  # past the first blips: say so
+                _say_waiting(file, waited)
+            time.sleep(delay)
+            waited += delay
+    raise AssertionError("unreachable: the last attempt raises")
+
+
+_holding = False
+_held: dict[str, duckdb.DuckDBPyConnection] = {}
+
+
+def _held_instance(file: Path) -> duckdb.DuckDBPyConnection | None:
+    return _held.get(str(file)) if _holding else None
+
+
+@contextmanager
+def holding() -> Iterator[None]:
+    """Keep each warehouse file this process opens open until the block ends.
+
+    A run on the in-process executor (`kuva refresh`) opened and closed the file
+    for every unit of work: some thirty times in a refresh of the bundled sample,
+    each time reading the catalog, creating the SQL macros and checkpointing at
+    the close, some 2 s of a 20 s refresh. Inside this block the first connection
+    opens the DuckDB instance and keeps it; every `connect()` after it is a cursor
+    of that instance (its own transaction scope, closed after the unit of work),
+    and dbt-duckdb's connection shares it too. The instance is closed, and its
+    write-ahead log checkpointed, at the end of the block or at `release_held()`.
+
+    DuckDB's lock is the process's, not the step's: between two steps another
+    run may take the writer pool, and its step would find the file locked. The
+    caller releases the file whenever another run may want it: the runner does
+    at the end of each step while another run is in progress, and when its run
+    waits for the pool.
+    """
+    global _holding
+    if _holding:
+        yield
+        return
+    _holding = True
+    try:
+        yield
+    finally:
+        _holding = False
+        release_held()
+
+
+def holds_any() -> bool:
+    """Whether this process holds a warehouse file open (`holding`)."""
+    return bool(_held)
+
+
+def release_held() -> None:
+    """Close the warehouse instances held (`holding`); the next `connect()` opens the file again."""
+    while _held:
+        _, con = _held.popitem()
+        con.close()
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """The embedded DuckDB warehouse file (schemas raw, catalog, staging, quarantine, meters, marts, quality, bi)."""
 
@@ -121,31 +210,15 @@ class WarehouseResource(dg.ConfigurableResource):
             yield self._session
             return
         file = self.file
-        if not read_only:
-            file.parent.mkdir(parents=True, exist_ok=True)
-        con = None
-        waited = 0.0
-        for attempt, delay in enumerate((*LOCK_RETRY_SECONDS, None)):
-            try:
-                con = duckdb.connect(
-                    str(file), read_only=read_only, config={} if read_only else dict(WRITER_SETTINGS)
-                )
-                break
-            except duckdb.IOException as exc:
-                if delay is None or not _is_lock_error(exc):
-                    raise RuntimeError(
-                        f"cannot open the warehouse {file} after {attempt + 1} attempts "
-                        f"({waited:.0f} s): {exc}. "
-                        "Another process holds the write lock; BI tools must read the published "
-                        "snapshot, never the live file."
-                    ) from exc
-                if delay >= 2.0:  # past the first blips: say so
-                    _say_waiting(file, waited)
-                time.sleep(delay)
-                waited += delay
-        assert con is not None
+        held = _held_instance(file)
+        if held is not None:
+            con = held.cursor()
+        else:
+            if not read_only or _holding:
+                file.parent.mkdir(parents=True, exist_ok=True)
+            con = _open(file, read_only)
         try:
-            if not read_only:
+            if held is None and (not read_only or _holding):  # a file opened for writing
                 for schema in SCHEMAS:
                     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             # A time written without an offset in a Finnish export is Helsinki time.

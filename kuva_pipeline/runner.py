@@ -27,7 +27,7 @@ from datetime import date
 
 import dagster as dg
 
-from kuva_pipeline.resources import LOCK_WAIT_MESSAGE
+from kuva_pipeline.resources import LOCK_WAIT_MESSAGE, holding, holds_any, release_held
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -192,6 +192,21 @@ def _pool_holder(instance: dg.DagsterInstance, pool: str) -> str | None:
     return ", ".join(runs) or None
 
 
+def _others_in_progress(instance: dg.DagsterInstance) -> bool:
+    """Whether a run besides the one of this process is queued or in progress in the instance."""
+    statuses = [
+        dg.DagsterRunStatus.QUEUED,
+        dg.DagsterRunStatus.NOT_STARTED,
+        dg.DagsterRunStatus.STARTING,
+        dg.DagsterRunStatus.STARTED,
+        dg.DagsterRunStatus.CANCELING,
+    ]
+    try:
+        return instance.get_runs_count(dg.RunsFilter(statuses=statuses)) > 1
+    except Exception:  # a storage hiccup: let go of the file, the safe side
+        return True
+
+
 def partition_range_tags(start: date, end: date) -> dict[str, str]:
     """Run tags selecting the feed partitions (months) that hold the days start..end."""
     from kuva_pipeline.partitions import month_key
@@ -270,6 +285,9 @@ def run_refresh(
                 progress.console.print(text, style="yellow", markup=False, highlight=False)
             return
         if kind == "ENGINE_EVENT" and "blocked" in message.lower() and WRITER_POOL in message:
+            # The run holds the warehouse file open between its steps (`holding` below):
+            # let go of it, or the run that has the pool would find the file locked.
+            release_held()
             if wait["since"] is None:
                 wait["since"] = time.monotonic()
                 wait["holder"] = _pool_holder(run_instance, WRITER_POOL)
@@ -281,6 +299,15 @@ def run_refresh(
                     )
                     wait["said"] = True
             return
+        if holds_any() and (
+            kind in ("STEP_FAILURE", "STEP_UP_FOR_RETRY")
+            or (kind == "STEP_SUCCESS" and _others_in_progress(run_instance))
+        ):
+            # Before the step gives up the pool, so that the run that takes it next finds the
+            # file free (Dagster says "blocked" only once for a step, so that alone is not
+            # enough); and after a failure, so that a retry or the next step opens the file
+            # afresh rather than reuse an instance the failure may have left unusable.
+            release_held()
         if kind == "STEP_START":
             stop_waiting()
             progress.update(task, step=step.replace("__", "/"))
@@ -355,7 +382,8 @@ def run_refresh(
     watcher = threading.Thread(target=watch_holder, name="kuva-pool-watch", daemon=True)
     watcher.start()
     try:
-        with progress:
+        # One DuckDB instance for the whole run instead of one per unit of work.
+        with progress, holding():
             task = progress.add_task("refresh", total=n_steps, step="")
             result = job.execute_in_process(
                 run_config={"loggers": {"progress": {}}},
