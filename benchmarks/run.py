@@ -538,10 +538,16 @@ def nightly_runs(args, landing: Path, first: date, last: date, backfill_work: Pa
         work = work_root / f"nightly_{name}"
         nightly_landing = linked_copy(landing, work / "landing")
         if name == "3y":
-            # The last backfill's warehouse and Dagster instance: every landed day.
-            for item in ("kuva.duckdb", "dagster_home"):
+            # The last backfill's whole state, every landed day, as a deployment's nightly run
+            # finds it: the warehouse, the Dagster instance, the BI snapshot, and the time-travel
+            # source copy with the base file it names (without them the first run's publication
+            # took a new base, a byte copy of the whole warehouse, as a first publication does).
+            state = ["kuva.duckdb", "kuva_bi.duckdb", "dagster_home"]
+            state += sorted(p.name for p in backfill_work.glob("kuva_as_of_sources*.duckdb"))
+            for item in state:
                 src = backfill_work / item
-                (shutil.copytree if src.is_dir() else shutil.copy)(src, work / item)
+                if src.exists():
+                    (shutil.copytree if src.is_dir() else shutil.copy)(src, work / item)
             env = pipeline_env(nightly_landing, work)
             built_from = first
         else:
