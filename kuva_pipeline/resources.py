@@ -89,10 +89,15 @@ def _open(file: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         try:
             if hold:
                 con = duckdb.connect(str(file))
-                for name, value in WRITER_SETTINGS.items():  # global: every later connection's
-                    con.execute(f"SET {name} = {value}")
+                try:
+                    for name, value in WRITER_SETTINGS.items():  # global: every later connection's
+                        con.execute(f"SET {name} = {value}")
+                    cursor = con.cursor()
+                except BaseException:
+                    con.close()
+                    raise
                 _held[str(file)] = con
-                return con.cursor()
+                return cursor
             return duckdb.connect(
                 str(file), read_only=read_only, config={} if read_only else dict(WRITER_SETTINGS)
             )
