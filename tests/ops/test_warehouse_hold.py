@@ -44,13 +44,18 @@ def _instance_marked(con) -> bool:
     )
 
 
+def _first_unit_of_work(warehouse: WarehouseResource, x: int) -> None:
+    """Marks the instance it runs on and writes raw.t = [x]."""
+    with warehouse.connect() as con:
+        con.execute("ATTACH ':memory:' AS hold_marker")
+        con.execute(f"CREATE TABLE raw.t AS SELECT {x} AS x")
+
+
 def test_inside_holding_every_connection_shares_the_instance_until_the_block_ends(tmp_path):
     path = tmp_path / "kuva.duckdb"
     warehouse = WarehouseResource(path=str(path))
     with holding():
-        with warehouse.connect() as con:
-            con.execute("ATTACH ':memory:' AS hold_marker")
-            con.execute("CREATE TABLE raw.t AS SELECT 7 AS x")
+        _first_unit_of_work(warehouse, 7)
         # Between two units of work the file stays open: another process finds it locked.
         assert holds_any()
         assert _another_process_opens(path) == "locked"
@@ -81,9 +86,7 @@ def test_release_lets_another_process_in_and_the_next_connection_opens_the_file_
     path = tmp_path / "kuva.duckdb"
     warehouse = WarehouseResource(path=str(path))
     with holding():
-        with warehouse.connect() as con:
-            con.execute("ATTACH ':memory:' AS hold_marker")
-            con.execute("CREATE TABLE raw.t AS SELECT 1 AS x")
+        _first_unit_of_work(warehouse, 1)
         release_held()
         assert not holds_any()
         assert _another_process_opens(path) == "opened"
