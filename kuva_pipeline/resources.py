@@ -120,10 +120,6 @@ _holding = False
 _held: dict[str, duckdb.DuckDBPyConnection] = {}
 
 
-def _held_instance(file: Path) -> duckdb.DuckDBPyConnection | None:
-    return _held.get(str(file)) if _holding else None
-
-
 @contextmanager
 def holding() -> Iterator[None]:
     """Keep each warehouse file this process opens open until the block ends.
@@ -215,15 +211,16 @@ class WarehouseResource(dg.ConfigurableResource):
             yield self._session
             return
         file = self.file
-        held = _held_instance(file)
+        held = _held.get(str(file))  # only ever filled inside `holding()`
+        opened_for_writing = held is None and (not read_only or _holding)
         if held is not None:
             con = held.cursor()
         else:
-            if not read_only or _holding:
+            if opened_for_writing:
                 file.parent.mkdir(parents=True, exist_ok=True)
             con = _open(file, read_only)
         try:
-            if held is None and (not read_only or _holding):  # a file opened for writing
+            if opened_for_writing:
                 for schema in SCHEMAS:
                     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             # A time written without an offset in a Finnish export is Helsinki time.

@@ -194,13 +194,9 @@ def _pool_holder(instance: dg.DagsterInstance, pool: str) -> str | None:
 
 def _others_in_progress(instance: dg.DagsterInstance) -> bool:
     """Whether a run besides the one of this process is queued or in progress in the instance."""
-    statuses = [
-        dg.DagsterRunStatus.QUEUED,
-        dg.DagsterRunStatus.NOT_STARTED,
-        dg.DagsterRunStatus.STARTING,
-        dg.DagsterRunStatus.STARTED,
-        dg.DagsterRunStatus.CANCELING,
-    ]
+    from kuva_pipeline.recovery import UNFINISHED
+
+    statuses = [dg.DagsterRunStatus.QUEUED, *UNFINISHED]
     try:
         return instance.get_runs_count(dg.RunsFilter(statuses=statuses)) > 1
     except Exception:  # a storage hiccup: let go of the file, the safe side
